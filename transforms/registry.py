@@ -1,0 +1,109 @@
+"""The transform registry: names in the policy file resolve to transform factories here.
+
+A transform is registered once, by name, with a typed config model. Third-party packages add
+transforms through the ``sanitizer.transforms`` entry-point group; loading an entry point imports
+the module, whose ``@register`` calls fill the same registry. The registry never falls back to a
+default when a name is unknown: an unknown transform is a policy error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from transforms.context import Context
+
+Event = dict[str, Any]
+# A transform takes one event and returns a new event, or None to drop it (the stage name is
+# then the drop rule). It must not mutate its input, and it may raise: the pipeline turns any
+# exception into a quarantine record.
+Transform = Callable[[Event], Event | None]
+
+ENTRY_POINT_GROUP = "sanitizer.transforms"
+
+
+class TransformConfig(BaseModel):
+    """Base of every transform's config: unknown keys in the policy file are errors, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+ConfigT = TypeVar("ConfigT", bound=TransformConfig)
+Factory = Callable[[ConfigT, Context], Transform]
+
+
+@dataclass(frozen=True)
+class TransformSpec(Generic[ConfigT]):
+    name: str
+    config_model: type[ConfigT]
+    factory: Factory[ConfigT]
+    doc: str
+
+    def build(self, raw_config: dict[str, Any], context: Context) -> Transform:
+        """Validate ``raw_config`` (raises pydantic.ValidationError) and build the transform."""
+        return self.factory(self.config_model.model_validate(raw_config), context)
+
+
+_REGISTRY: dict[str, TransformSpec[Any]] = {}
+_entry_points_loaded = False
+
+
+def register(
+    name: str, config: type[ConfigT]
+) -> Callable[[Factory[ConfigT]], Factory[ConfigT]]:
+    """Register a transform factory under ``name``. Use as a decorator on the factory, which
+    stays a plain function: ``factory(Config(...), Context(...))`` builds the transform."""
+
+    def decorate(factory: Factory[ConfigT]) -> Factory[ConfigT]:
+        existing = _REGISTRY.get(name)
+        if existing is not None and existing.factory.__qualname__ != factory.__qualname__:
+            raise ValueError(f"transform {name!r} is already registered")
+        _REGISTRY[name] = TransformSpec(name, config, factory, (factory.__doc__ or "").strip())
+        return factory
+
+    return decorate
+
+
+def _load_builtins() -> None:
+    # Imported for their @register side effect; listed explicitly rather than discovered.
+    from transforms import (  # noqa: F401
+        allowlist_fields,
+        coarsen_timestamp,
+        drop_sensitive_apps,
+        pseudonymize_ids,
+        scrub_text,
+        strip_typed_text,
+    )
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    # Loading an entry point imports its module, whose @register calls fill the registry.
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        entry_point.load()
+
+
+def lookup(name: str) -> TransformSpec[Any]:
+    """Return the spec registered as ``name``; raises KeyError naming the known transforms."""
+    _load_builtins()
+    if name not in _REGISTRY:
+        _load_entry_points()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(
+            f"unknown transform {name!r}; known: {', '.join(sorted(_REGISTRY))}"
+        ) from None
+
+
+def registered_names() -> list[str]:
+    _load_builtins()
+    _load_entry_points()
+    return sorted(_REGISTRY)

@@ -1,0 +1,108 @@
+"""strip_typed_text: nothing a person typed survives, only its coarse shape.
+
+``key`` and ``code`` both reveal the character (``code`` ``KeyA`` is as good as ``a``), so both
+are replaced by one key class. The text of ``text_input`` and ``clipboard`` is removed; at most
+a coarse length bucket remains, and none for password fields.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from pydantic import Field, field_validator
+
+from transforms.context import Context
+from transforms.registry import Event, Transform, TransformConfig, register
+
+KEY_CLASSES = (
+    "letter", "digit", "punctuation", "whitespace", "enter", "editing",
+    "modifier", "navigation", "function", "other",
+)  # fmt: skip
+
+_NAMED_KEYS: dict[str, str] = {
+    "Enter": "enter",
+    "Tab": "whitespace",
+    " ": "whitespace",
+    "Backspace": "editing",
+    "Delete": "editing",
+    "Insert": "editing",
+    "Cut": "editing",
+    "Copy": "editing",
+    "Paste": "editing",
+    "Undo": "editing",
+    "Redo": "editing",
+    "Clear": "editing",
+    "Escape": "function",
+    **{name: "modifier" for name in (
+        "Shift", "Control", "Alt", "AltGraph", "Meta", "OS", "Super", "Hyper", "Fn",
+        "FnLock", "CapsLock", "NumLock", "ScrollLock", "Symbol", "SymbolLock",
+    )},  # fmt: skip
+    **{name: "navigation" for name in (
+        "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown",
+    )},  # fmt: skip
+    **{f"F{n}": "function" for n in range(1, 25)},
+}
+
+
+def key_class(key: str) -> str:
+    """The class of a DOM ``KeyboardEvent.key`` value. Unknown names fall to ``other``."""
+    if len(key) == 1:
+        if key.isalpha():
+            return "letter"
+        if key.isdigit():
+            return "digit"
+        if key.isspace():
+            return "whitespace"
+        return "punctuation"
+    named = _NAMED_KEYS.get(key)
+    if named is not None:
+        return named
+    # Multi-character text from one key press (dead-key composition, some IMEs) is typed text.
+    return "letter" if key.isalpha() else "other"
+
+
+class StripTypedTextConfig(TransformConfig):
+    keep_modifiers: bool = Field(True, description="keep the list of held modifiers")
+    keep_length_bucket: bool = Field(True, description="keep a coarse length of removed text")
+    length_buckets: tuple[int, ...] = Field(
+        (1, 5, 17, 65, 257), description="lower bounds of the length buckets, ascending"
+    )
+
+    @field_validator("length_buckets")
+    @classmethod
+    def _ascending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or list(value) != sorted(set(value)) or value[0] < 1:
+            raise ValueError("must be distinct positive integers in ascending order")
+        return value
+
+
+def length_bucket(length: int, bounds: tuple[int, ...]) -> str:
+    """``"0"``, ``"1-4"``, …, ``"257+"``: the bucket label for a text length."""
+    index = bisect_right(bounds, length)
+    if index == 0:
+        return "0"
+    low = bounds[index - 1]
+    return f"{low}+" if index == len(bounds) else f"{low}-{bounds[index] - 1}"
+
+
+_TEXT_FIELDS = frozenset({"text", "key", "code"})
+
+
+@register("strip_typed_text", StripTypedTextConfig)
+def strip_typed_text(config: StripTypedTextConfig, context: Context) -> Transform:
+    """Replace key and code by a key class; remove typed and pasted text."""
+
+    def strip(event: Event) -> Event:
+        kind = event["type"]
+        out = {name: value for name, value in event.items() if name not in _TEXT_FIELDS}
+        if kind == "key_down" or kind == "key_up":
+            out["key_class"] = key_class(event["key"])
+            if not config.keep_modifiers:
+                out.pop("modifiers", None)
+        elif "text" in event:
+            is_password = event.get("field") == "password"
+            if config.keep_length_bucket and not is_password:
+                out["text_length"] = length_bucket(len(event["text"]), config.length_buckets)
+        return out
+
+    return strip
