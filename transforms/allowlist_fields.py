@@ -67,8 +67,8 @@ def allowlist_fields(config: AllowlistFieldsConfig, context: Context) -> Transfo
 
     def keep_allowed(event: Event) -> Event:
         keep = allowed[event["type"]]
-        out = {"schema": SANITIZED_SCHEMA}
-        out.update((name, value) for name, value in event.items() if name in keep)
+        out = {name: value for name, value in event.items() if name in keep}
+        out["schema"] = SANITIZED_SCHEMA
         return out
 
     return keep_allowed

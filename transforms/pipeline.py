@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from transforms.event import SANITIZED_SCHEMA, Event, Quarantined, validate_event
+from transforms.event import EVENT_TYPES, SANITIZED_SCHEMA, Event, Quarantined, validate_event
 from transforms.registry import Transform
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,11 @@ class Pipeline:
 
     def __init__(self, stages: Iterable[Stage]) -> None:
         self.stages = tuple(stages)
+        # Resolve type selectors once: each event then walks only the stages for its type.
+        self._stages_for_type = {
+            event_type: tuple(s for s in self.stages if s.types is None or event_type in s.types)
+            for event_type in EVENT_TYPES
+        }
 
     def sanitize(self, raw: Any) -> Outcome:
         """Validate one decoded JSON value and run every stage that applies to it."""
@@ -63,8 +68,8 @@ class Pipeline:
         if type(checked) is Quarantined:
             return checked
         event: Event | None = checked  # type: ignore[assignment]
-        for stage in self.stages:
-            if not stage.applies_to(event):  # type: ignore[arg-type]
+        for stage in self._stages_for_type[checked["type"]]:  # type: ignore[index]
+            if stage.apps is not None and not stage.applies_to(event):  # type: ignore[arg-type]
                 continue
             try:
                 event = stage.transform(event)  # type: ignore[arg-type]

@@ -123,7 +123,8 @@ def read_policy_file(path: Path) -> Policy:
     try:
         data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as error:
-        raise PolicyError(f"{path}: not valid {path.suffix.lstrip('.') or 'YAML'}: {error}") from None
+        kind = "TOML" if path.suffix == ".toml" else "YAML"
+        raise PolicyError(f"{path}: not valid {kind}: {error}") from None
     return parse_policy(data, str(path))
 
 

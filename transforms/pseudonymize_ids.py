@@ -48,14 +48,20 @@ def pseudonymize_ids(config: PseudonymizeIdsConfig, context: Context) -> Transfo
     fields = config.fields
     rotation = config.rotation
 
+    fixed_key_id = keyring.output_key_id("")
+
     def pseudonymize(event: Event) -> Event:
-        epoch = epoch_label(event["ts"], rotation)
+        if rotation is Rotation.none:
+            epoch, key_id = "", fixed_key_id
+        else:
+            epoch = epoch_label(event["ts"], rotation)
+            key_id = keyring.output_key_id(epoch)
         out = dict(event)
         for name in fields:
             value = out.get(name)
             if value is not None:
-                out[name] = pseudonym(name, str(value), epoch)
-        out["key_id"] = keyring.output_key_id(epoch)
+                out[name] = pseudonym(name, value, epoch)
+        out["key_id"] = key_id
         return out
 
     return pseudonymize

@@ -73,7 +73,8 @@ def fallback_recognizers() -> list[EntityRecognizer]:
             patterns=[
                 Pattern(
                     "iban_shape",
-                    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,4})?(?![A-Za-z0-9])",
+                    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}"
+                    r"(?: ?[A-Za-z0-9]{1,4})?(?![A-Za-z0-9])",
                     0.6,
                 )
             ],

@@ -13,9 +13,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from pydantic import Field
-
 from presidio_analyzer import AnalyzerEngine
+from pydantic import Field
 
 from transforms.context import Context
 from transforms.recognizers import DEFAULT_ENTITIES, build_analyzer

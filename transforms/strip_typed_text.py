@@ -19,6 +19,13 @@ KEY_CLASSES = (
     "modifier", "navigation", "function", "other",
 )  # fmt: skip
 
+_MODIFIERS = (
+    "Shift", "Control", "Alt", "AltGraph", "Meta", "OS", "Super", "Hyper", "Fn",
+    "FnLock", "CapsLock", "NumLock", "ScrollLock", "Symbol", "SymbolLock",
+)  # fmt: skip
+_NAVIGATION = (
+    "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown",
+)  # fmt: skip
 _NAMED_KEYS: dict[str, str] = {
     "Enter": "enter",
     "Tab": "whitespace",
@@ -33,13 +40,8 @@ _NAMED_KEYS: dict[str, str] = {
     "Redo": "editing",
     "Clear": "editing",
     "Escape": "function",
-    **{name: "modifier" for name in (
-        "Shift", "Control", "Alt", "AltGraph", "Meta", "OS", "Super", "Hyper", "Fn",
-        "FnLock", "CapsLock", "NumLock", "ScrollLock", "Symbol", "SymbolLock",
-    )},  # fmt: skip
-    **{name: "navigation" for name in (
-        "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown",
-    )},  # fmt: skip
+    **dict.fromkeys(_MODIFIERS, "modifier"),
+    **dict.fromkeys(_NAVIGATION, "navigation"),
     **{f"F{n}": "function" for n in range(1, 25)},
 }
 
