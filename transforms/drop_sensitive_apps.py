@@ -38,20 +38,21 @@ def drop_sensitive_apps(config: DropSensitiveAppsConfig, context: Context) -> Tr
     # Multi-word names are distinctive enough to find inside titles; "passwords" is not.
     in_text = tuple(name for name in names if name not in ("passwords",))
 
-    @lru_cache(maxsize=16384)
-    def mentions_sensitive_app(text: str) -> bool:
+    def mentions(text: str | None) -> bool:
+        if text is None:
+            return False
         folded = text.casefold()
-        return any(name in folded for name in in_text)
+        return folded in exact or any(name in folded for name in in_text)
+
+    # The same focused window repeats for thousands of events: decide once per window.
+    @lru_cache(maxsize=16384)
+    def is_sensitive(app: str | None, title: str | None, url: str | None) -> bool:
+        if mentions(app):
+            return True
+        return config.match_titles and (mentions(title) or mentions(url))
 
     def drop_if_sensitive(event: Event) -> Event | None:
-        app = event.get("app")
-        if app is not None and (app.casefold() in exact or mentions_sensitive_app(app)):
-            return None
-        if config.match_titles:
-            for name in ("window_title", "url"):
-                text = event.get(name)
-                if text is not None and mentions_sensitive_app(text):
-                    return None
-        return event
+        get = event.get
+        return None if is_sensitive(get("app"), get("window_title"), get("url")) else event
 
     return drop_if_sensitive

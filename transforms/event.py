@@ -186,7 +186,8 @@ def _fast_type(spec: FieldSpec) -> type | None:
     """The Python type whose values need no further check beyond a length (the hot path)."""
     if spec.choices is not None:
         return None
-    return {"str": str, "int": int, "bool": bool}.get(spec.kind)
+    # JSON integers are bounded by orjson (64-bit), so an int coordinate needs no range check.
+    return {"str": str, "int": int, "number": int, "bool": bool}.get(spec.kind)
 
 
 _SPECS: dict[str, dict[str, tuple[FieldSpec, type | None]]] = {

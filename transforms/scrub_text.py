@@ -119,15 +119,15 @@ def scrub_text(config: ScrubTextConfig, context: Context) -> Transform:
     fields, url_fields = config.fields, config.url_fields
 
     def scrub_event(event: Event) -> Event:
-        out = dict(event)
+        changes = {}
         for name in fields:
-            text = out.get(name)
+            text = event.get(name)
             if text is not None:
-                out[name] = cached_text(text)
+                changes[name] = cached_text(text)
         for name in url_fields:
-            url = out.get(name)
+            url = event.get(name)
             if url is not None:
-                out[name] = cached_url(url)
-        return out
+                changes[name] = cached_url(url)
+        return {**event, **changes} if changes else event
 
     return scrub_event

@@ -88,6 +88,7 @@ def length_bucket(length: int, bounds: tuple[int, ...]) -> str:
 
 
 _TEXT_FIELDS = frozenset({"text", "key", "code"})
+_TYPED_EVENTS = frozenset({"key_down", "key_up", "text_input", "clipboard"})
 
 
 @register("strip_typed_text", StripTypedTextConfig)
@@ -96,6 +97,8 @@ def strip_typed_text(config: StripTypedTextConfig, context: Context) -> Transfor
 
     def strip(event: Event) -> Event:
         kind = event["type"]
+        if kind not in _TYPED_EVENTS:  # pointer and focus events carry nothing typed
+            return event
         out = {name: value for name, value in event.items() if name not in _TEXT_FIELDS}
         if kind == "key_down" or kind == "key_up":
             out["key_class"] = key_class(event["key"])
