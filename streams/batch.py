@@ -27,7 +27,7 @@ from transforms.keyring import INSECURE_DEV_KEY, Keyring
 from transforms.pipeline import Dropped, Pipeline, Sanitized
 from transforms.policy import PolicyError, build_pipeline, load_policy
 
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)  # an error message stays on one line
 
 PolicyOption = Annotated[
     str | None,
