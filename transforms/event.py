@@ -9,7 +9,7 @@ transform sees them) with ``ts`` normalised to epoch milliseconds; anything else
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 RAW_SCHEMA = "interaction/v1"
@@ -18,6 +18,8 @@ SANITIZED_SCHEMA = "interaction.sanitized/v1"
 # Plausible epoch-ms range (2000-01-01 .. 2100-01-01): seconds or microseconds are rejected.
 TS_MIN_MS = 946_684_800_000
 TS_MAX_MS = 4_102_444_800_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MS = timedelta(milliseconds=1)
 
 ID_MAX = 256
 SHORT_MAX = 256
@@ -128,7 +130,9 @@ def parse_ts(value: Any) -> int | None:
             return None
         if moment.tzinfo is None:  # a local time without offset is ambiguous
             return None
-        ms = int(moment.timestamp() * 1000)
+        # Exact integer arithmetic: timestamp() * 1000 is a float and is off by 1 ms for
+        # about one value in 150.
+        ms = (moment - _EPOCH) // _ONE_MS
     else:
         return None
     return ms if TS_MIN_MS <= ms <= TS_MAX_MS else None

@@ -170,7 +170,11 @@ def test_key_is_never_printed(tmp_path: Path, key_env: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(
     ("problem", "expected"),
-    [("policy", "stage 1 (strip_typed_txt): field transform: unknown transform"), ("input", "cannot read"), ("directory", "display_name")],
+    [
+        ("policy", "stage 1 (strip_typed_txt): field transform: unknown transform"),
+        ("input", "cannot read"),
+        ("directory", "display_name"),
+    ],
 )
 def test_setup_errors_exit_non_zero_with_a_clear_message(
     tmp_path: Path, key_env: dict[str, str], problem: str, expected: str
