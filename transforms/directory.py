@@ -56,7 +56,8 @@ class Directory:
                 # Keep the most specific entity when two people share a spelling.
                 if word not in self._automaton or entity == EMAIL:
                     self._automaton.add_word(word, (len(word), entity))
-        if self._automaton.kind == ahocorasick.EMPTY:
+        self._empty = self._automaton.kind == ahocorasick.EMPTY
+        if self._empty:
             self._automaton.add_word("\x00", (1, PERSON))  # an empty automaton cannot search
         self._automaton.make_automaton()
 
@@ -64,13 +65,15 @@ class Directory:
     def _spellings(
         person: Person, match_name_parts: bool, min_part_len: int
     ) -> Iterable[tuple[str, str]]:
-        for spelling in name_spellings(person.display_name):
-            if len(spelling) >= min_part_len:
-                yield spelling, PERSON
-        if match_name_parts:
-            for part in person.display_name.casefold().replace(",", " ").split():
-                if len(part) >= min_part_len:
-                    yield part, PERSON
+        # Both foldings of the name: a title "WEISS" folds to "weiss", a title "Weiß" to "weis".
+        for name in {person.display_name, fold_case_keep_length(person.display_name)}:
+            for spelling in name_spellings(name):
+                if len(spelling) >= min_part_len:
+                    yield spelling, PERSON
+            if match_name_parts:
+                for part in name.casefold().replace(",", " ").split():
+                    if len(part) >= min_part_len:
+                        yield part, PERSON
         email = person.email.strip().casefold()
         if email:
             yield email, EMAIL
@@ -104,6 +107,8 @@ class Directory:
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """Spans ``(start, end, entity)`` of directory entries in ``text``, any case."""
+        if self._empty:
+            return []
         folded = fold_case_keep_length(text)
         spans = []
         for end_index, (length, entity) in self._automaton.iter(folded):
@@ -120,5 +125,7 @@ def fold_case_keep_length(text: str) -> str:
     folded = text.casefold()
     if len(folded) == len(text):
         return folded
-    # A few characters (ß, İ) fold to two; fold those one by one and keep the rest as is.
-    return "".join(c.casefold() if len(c.casefold()) == 1 else c for c in text)
+    # A few characters fold to two (ß to ss, İ to i and a combining dot); those keep the first
+    # character of their folding, so "Weiß" folds to "weis" and "İLKER" to "ilker". The
+    # directory indexes names in this folding too.
+    return "".join(c.casefold()[0] for c in text)

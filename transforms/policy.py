@@ -120,6 +120,8 @@ def read_policy_file(path: Path) -> Policy:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise PolicyError(f"{path}: cannot read the policy: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise PolicyError(f"{path}: not UTF-8 (byte {error.start}): save it as UTF-8") from None
     try:
         data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as error:

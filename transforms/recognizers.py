@@ -39,18 +39,54 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 class LongNumberRecognizer(PatternRecognizer):
-    """Digit runs of 9 to 19 digits (phones, cards, account numbers), checksum or not."""
+    """Digit runs of 9 to 19 digits (phones, cards, account numbers), checksum or not.
+
+    Matched from every digit, overlapping, not only left to right: a left-to-right scan of
+    "2026 4111-1111-1111-1111" takes "2026 4111-1111-1111" and leaves the card's last group in
+    clear. The scrubber replaces the union of all findings.
+    """
 
     def __init__(self, entity: str, pattern: str) -> None:
+        name = f"Fallback{entity.title().replace('_', '')}Recognizer"
         super().__init__(
             supported_entity=entity,
-            name=f"Fallback{entity.title().replace('_', '')}Recognizer",
+            name=name,
             patterns=[Pattern(f"fallback_{entity.lower()}", pattern, 0.6)],
         )
+        self._entity = entity
+        self._regex = re.compile(pattern)
+        self._metadata = {
+            RecognizerResult.RECOGNIZER_NAME_KEY: name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: str(self.id),
+        }
 
     def validate_result(self, pattern_text: str) -> bool | None:
         digits = sum(c.isdigit() for c in pattern_text)
         return 9 <= digits <= 19 and not _ISO_DATE.match(pattern_text)
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        results: list[RecognizerResult] = []
+        for start, char in enumerate(text):
+            if not (char.isdecimal() or char in "+("):
+                continue
+            match = self._regex.match(text, start)
+            if match is not None and self.validate_result(match.group()):
+                results.append(
+                    RecognizerResult(
+                        self._entity,
+                        start,
+                        match.end(),
+                        EntityRecognizer.MAX_SCORE,
+                        recognition_metadata=dict(self._metadata),
+                    )
+                )
+        return results
 
 
 def fallback_recognizers() -> list[EntityRecognizer]:
@@ -73,7 +109,7 @@ def fallback_recognizers() -> list[EntityRecognizer]:
             patterns=[
                 Pattern(
                     "iban_shape",
-                    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}"
+                    r"(?<![0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}"
                     r"(?: ?[A-Za-z0-9]{1,4})?(?![A-Za-z0-9])",
                     0.6,
                 )

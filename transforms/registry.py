@@ -60,12 +60,18 @@ def register(
 
     def decorate(factory: Factory[ConfigT]) -> Factory[ConfigT]:
         existing = _REGISTRY.get(name)
-        if existing is not None and existing.factory.__qualname__ != factory.__qualname__:
+        # The same function imported again (a module reloaded) is harmless; any other factory,
+        # even one with the same name in another module, must not replace a registered stage.
+        if existing is not None and _origin(existing.factory) != _origin(factory):
             raise ValueError(f"transform {name!r} is already registered")
         _REGISTRY[name] = TransformSpec(name, config, factory, (factory.__doc__ or "").strip())
         return factory
 
     return decorate
+
+
+def _origin(factory: Callable[..., Any]) -> tuple[str, str]:
+    return factory.__module__, factory.__qualname__
 
 
 def _load_builtins() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from presidio_analyzer import AnalyzerEngine
 from pydantic import Field
@@ -95,9 +95,10 @@ def scrub_url(url: str, scrub: Callable[[str], str]) -> str:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
         return UNPARSABLE_URL
+    # Decoded first: "jane%40corp.example" and "4111%201111…" hide PII from every recognizer.
     segments = [
         ID_PLACEHOLDER if _ID_SEGMENT.match(segment) else segment
-        for segment in parts.path.split("/")
+        for segment in (unquote(raw) for raw in parts.path.split("/"))
     ]
     path = scrub("/".join(segments))
     host = scrub(host)

@@ -59,7 +59,10 @@ def key_class(key: str) -> str:
     named = _NAMED_KEYS.get(key)
     if named is not None:
         return named
-    # Multi-character text from one key press (dead-key composition, some IMEs) is typed text.
+    # Other DOM key names ("PrintScreen", "Dead", "Unidentified") are ASCII CamelCase. Any other
+    # multi-character text from one key press (dead-key composition, some IMEs) is typed text.
+    if key.isascii() and key[:1].isupper() and key.isalnum():
+        return "other"
     return "letter" if key.isalpha() else "other"
 
 
