@@ -32,7 +32,7 @@ logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
 DEFAULT_ENTITIES = (
     "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS",
     "URL", "CRYPTO", "MAC_ADDRESS", "US_BANK_NUMBER", "US_ITIN", "US_PASSPORT",
-    "US_DRIVER_LICENSE", "MEDICAL_LICENSE", "UK_NHS", "PERSON",
+    "US_DRIVER_LICENSE", "MEDICAL_LICENSE", "UK_NHS", "UUID", "PERSON",
 )  # fmt: skip
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -101,6 +101,19 @@ def fallback_recognizers() -> list[EntityRecognizer]:
             name="FallbackSsnRecognizer",
             patterns=[Pattern("ssn_shape", r"(?<!\d)\d{3}[- .]\d{2}[- .]\d{4}(?!\d)", 0.7)],
         ),
+        PatternRecognizer(
+            # Raw session and event ids are UUIDs of any version; Presidio's own recognizer
+            # rejects non-RFC variants, which collectors do send.
+            supported_entity="UUID",
+            name="FallbackUuidRecognizer",
+            patterns=[
+                Pattern(
+                    "uuid_shape",
+                    r"(?<![0-9a-f])[0-9a-f]{8}(?:-?[0-9a-f]{4}){3}-?[0-9a-f]{12}(?![0-9a-f])",
+                    0.7,
+                )
+            ],
+        ),
         LongNumberRecognizer("CREDIT_CARD", r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)"),
         LongNumberRecognizer("PHONE_NUMBER", r"(?<![\d+])\+?\(?\d[\d ().-]{7,20}\d(?!\d)"),
         PatternRecognizer(
@@ -124,9 +137,7 @@ class DirectoryRecognizer(EntityRecognizer):
 
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
-        super().__init__(
-            supported_entities=["PERSON", "EMAIL_ADDRESS"], name="DirectoryRecognizer"
-        )
+        super().__init__(supported_entities=["PERSON", "EMAIL_ADDRESS"], name="DirectoryRecognizer")
 
     def load(self) -> None:
         pass

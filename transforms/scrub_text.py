@@ -14,7 +14,7 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from presidio_analyzer import AnalyzerEngine
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from transforms.context import Context
 from transforms.recognizers import DEFAULT_ENTITIES, build_analyzer
@@ -36,8 +36,21 @@ UNPARSABLE_URL = "<URL>"
 
 
 class ScrubTextConfig(TransformConfig):
-    fields: tuple[str, ...] = Field(("window_title",), description="free-text fields to scrub")
+    fields: tuple[str, ...] = Field(
+        ("window_title", "app"), description="free-text fields to scrub"
+    )
     url_fields: tuple[str, ...] = Field(("url",), description="fields holding URLs")
+
+    @field_validator("fields", "url_fields")
+    @classmethod
+    def _covers_titles_and_urls(
+        cls, value: tuple[str, ...], info: ValidationInfo
+    ) -> tuple[str, ...]:
+        needed = "window_title" if info.field_name == "fields" else "url"
+        if needed not in value:
+            raise ValueError(f"must include {needed}: it would pass through unscrubbed")
+        return value
+
     entities: tuple[str, ...] = Field(DEFAULT_ENTITIES, description="Presidio entities to remove")
     score_threshold: float = Field(0.4, ge=0.0, le=1.0)
     cache_size: int = Field(65536, ge=0, description="distinct texts remembered per field kind")

@@ -7,6 +7,7 @@ a coarse length bucket remains, and none for password fields.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 
 from pydantic import Field, field_validator
@@ -91,6 +92,12 @@ def length_bucket(length: int, bounds: tuple[int, ...]) -> str:
 
 
 _TEXT_FIELDS = frozenset({"text", "key", "code"})
+# `field` and `mime` are free strings from collectors; only well-known values pass, so a
+# collector that puts a label or a file name there leaks nothing.
+INPUT_FIELD_KINDS = frozenset(
+    {"text", "password", "email", "search", "textarea", "url", "tel", "number", "other"}
+)
+_MIME = re.compile(r"^[a-z]{1,20}/[a-z0-9.+-]{1,60}$")
 _TYPED_EVENTS = frozenset({"key_down", "key_up", "text_input", "clipboard"})
 
 
@@ -107,7 +114,12 @@ def strip_typed_text(config: StripTypedTextConfig, context: Context) -> Transfor
             out["key_class"] = key_class(event["key"])
             if not config.keep_modifiers:
                 out.pop("modifiers", None)
-        elif "text" in event:
+            return out
+        if "field" in event and event["field"] not in INPUT_FIELD_KINDS:
+            out["field"] = "other"
+        if "mime" in event and not _MIME.match(event["mime"]):
+            out["mime"] = "other"
+        if "text" in event:
             is_password = event.get("field") == "password"
             if config.keep_length_bucket and not is_password:
                 out["text_length"] = length_bucket(len(event["text"]), config.length_buckets)

@@ -250,7 +250,7 @@ def test_required_stage_limited_by_a_selector_is_refused(
 def test_required_stage_may_repeat_with_a_selector_next_to_its_unconditional_one(
     tmp_path: Path, check_context: Context
 ) -> None:
-    extra = {"transform": "scrub_text", "name": "scrub_app", "config": {"fields": ["app"]},
+    extra = {"transform": "scrub_text", "name": "scrub_app", "config": {"score_threshold": 0.2},
              "when": {"apps": ["Slack"]}}  # fmt: skip
     check(write(tmp_path, {"stages": [extra, *SAFE_STAGES]}), check_context)
 

@@ -236,10 +236,10 @@ def test_same_title_twice_gives_the_same_result(scrub: Transform) -> None:
 
 def test_configured_fields_are_scrubbed_and_others_left_alone() -> None:
     transform = scrub_text(
-        ScrubTextConfig(fields=("app",), url_fields=(), entities=("EMAIL_ADDRESS",)), Context()
+        ScrubTextConfig(fields=("window_title", "app"), entities=("EMAIL_ADDRESS",)), Context()
     )
-    out = transform({"app": "mail jane@corp.example", "window_title": "jane@corp.example"})
-    assert out == {"app": "mail <EMAIL_ADDRESS>", "window_title": "jane@corp.example"}
+    out = transform({"app": "mail jane@corp.example", "os": "jane@corp.example"})
+    assert out == {"app": "mail <EMAIL_ADDRESS>", "os": "jane@corp.example"}
 
 
 @pytest.mark.parametrize(
@@ -434,3 +434,16 @@ def test_the_users_own_ids_never_survive_in_their_titles(
         output = orjson.dumps(outcome.event).decode().casefold()
         assert user_id.casefold() not in output
         assert device_id.casefold() not in output
+
+
+def test_uuids_in_titles_are_scrubbed_whatever_their_version() -> None:
+    scrub = scrub_text(ScrubTextConfig(), Context())
+    title = "session 3e2434e3-7af0-27bc-08d6-af57da711448 - Kibana"
+    assert "3e2434e3" not in scrub({"type": "window_focus", "window_title": title})["window_title"]
+
+
+def test_a_scrub_policy_that_skips_titles_or_urls_is_refused() -> None:
+    with pytest.raises(ValidationError, match="window_title"):
+        ScrubTextConfig(fields=("app",))
+    with pytest.raises(ValidationError, match="url"):
+        ScrubTextConfig(url_fields=())

@@ -277,3 +277,13 @@ def test_password_field_output_does_not_depend_on_the_password_at_all(
     real = {**base, "text": password, "field": "password", "window_title": "Login", "url": None}
     empty = {**real, "text": ""}
     assert sanitized_json(default_pipeline, [real]) == sanitized_json(default_pipeline, [empty])
+
+
+def test_free_text_in_field_and_mime_is_replaced_by_other() -> None:
+    strip = strip_typed_text(StripTypedTextConfig(), Context())
+    text_input = {"type": "text_input", "text": "x", "field": "Notes for Jane Doe"}
+    clipboard = {"type": "clipboard", "action": "copy", "text": "x", "mime": "jane.doe.vcf"}
+    assert strip(text_input)["field"] == "other"
+    assert strip(clipboard)["mime"] == "other"
+    assert strip({**clipboard, "mime": "text/plain"})["mime"] == "text/plain"
+    assert strip({**text_input, "field": "email"})["field"] == "email"
