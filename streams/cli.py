@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import typer
 
-from streams import batch
+from streams import audit, batch, report
+from streams.evaluation import timing
 
 app = typer.Typer(
     name="sanitizer",
@@ -17,6 +18,9 @@ app = typer.Typer(
 
 app.command("sanitize")(batch.sanitize)
 app.command("check")(batch.check)
+app.command("audit")(audit.audit)
+app.command("evaluate-timing")(timing.evaluate_timing)
+app.command("report")(report.report)
 
 # --- streaming service commands (streams/service_cli.py) are registered below ---
 from streams import service_cli  # noqa: E402  (kept with the block it serves)

@@ -80,9 +80,12 @@ def _load_builtins() -> None:
         allowlist_fields,
         coarsen_timestamp,
         drop_sensitive_apps,
+        merge_key_events,
         pseudonymize_ids,
+        renumber_seq,
         scrub_text,
         strip_typed_text,
+        summarize_typing,
     )
 
 

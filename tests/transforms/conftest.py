@@ -1,7 +1,10 @@
-"""Shared fixtures: a test HMAC key, the generated directory and the default pipeline.
+"""Shared fixtures: a test HMAC key, the generated directory and two pipelines.
 
-Building Presidio's analyzer takes about a second, so the pipeline is built once per session;
-transforms are pure and hold no per-event state, so sharing it between tests is safe.
+Building Presidio's analyzer takes about a second, so pipelines are built once per session.
+``per_event_pipeline`` runs the per-event privacy stages only (one valid event, one outcome):
+tests of per-event behaviour use it. ``default_pipeline`` is the built-in default, whose timing
+stages keep per-session state, so tests that depend on exact outcomes of key events must not
+share it; tests of input handling (quarantine) may.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from transforms.context import Context
 from transforms.directory import Directory
 from transforms.keyring import Keyring
 from transforms.pipeline import Pipeline
-from transforms.policy import build_pipeline, load_policy
+from transforms.policy import build_pipeline, load_policy, parse_policy
 
 TEST_KEY = b"test-only-hmac-key-0123456789abcdef"
 
@@ -31,6 +34,19 @@ def directory() -> Directory:
 @pytest.fixture(scope="session")
 def context(keyring: Keyring, directory: Directory) -> Context:
     return Context(keyring=keyring, directory=directory)
+
+
+PER_EVENT_STAGES = (
+    "drop_sensitive_apps", "strip_typed_text", "pseudonymize_ids", "coarsen_timestamp",
+    "scrub_text", "allowlist_fields",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def per_event_pipeline(context: Context) -> Pipeline:
+    """The stateless per-event policy: every privacy stage, no timing summaries."""
+    policy = parse_policy({"stages": [{"transform": name} for name in PER_EVENT_STAGES]}, "test")
+    return build_pipeline(policy, context)
 
 
 @pytest.fixture(scope="session")

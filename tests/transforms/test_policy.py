@@ -347,4 +347,6 @@ def test_selector_limits_an_extra_stage_to_its_types_and_apps(
 
 
 def test_stage_name_defaults_to_its_transform() -> None:
-    assert [s.stage_name for s in load_policy().stages] == [s["transform"] for s in SAFE_STAGES]
+    assert [s.stage_name for s in load_policy().stages] == [
+        s.transform for s in load_policy().stages
+    ]

@@ -6,13 +6,14 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tests.transforms.raw_events import PROPERTY, make_event, valid_events
 from transforms.context import Context
 from transforms.pipeline import Dropped, Pipeline, Sanitized
+from transforms.policy import build_pipeline, load_policy
 from transforms.registry import Transform
 from transforms.strip_typed_text import (
     KEY_CLASSES,
@@ -218,18 +219,18 @@ def assert_no_canary(output: bytes, baseline: bytes, canary: str) -> None:
 @given(cased_canaries, valid_events(types=("key_down",), with_extras=False))
 @PROPERTY
 def test_typed_canary_never_survives_key_events(
-    default_pipeline: Pipeline, canary: str, base: dict[str, Any]
+    per_event_pipeline: Pipeline, canary: str, base: dict[str, Any]
 ) -> None:
     base = {**base, "app": "Slack", "window_title": "general - Acme Corp - Slack", "url": None}
-    output = sanitized_json(default_pipeline, typed_as_keys(canary, base))
-    baseline = sanitized_json(default_pipeline, typed_as_keys("x" * len(canary), base))
+    output = sanitized_json(per_event_pipeline, typed_as_keys(canary, base))
+    baseline = sanitized_json(per_event_pipeline, typed_as_keys("x" * len(canary), base))
     assert_no_canary(output, baseline, canary)
 
 
 @given(cased_canaries, valid_events(types=("key_down",), with_extras=False))
 @PROPERTY
 def test_key_events_reveal_only_key_classes(
-    default_pipeline: Pipeline, canary: str, base: dict[str, Any]
+    per_event_pipeline: Pipeline, canary: str, base: dict[str, Any]
 ) -> None:
     """Typing the canary or a stand-in of the same key classes gives identical output."""
     base = {**base, "app": "Slack", "window_title": "general - Acme Corp - Slack", "url": None}
@@ -238,7 +239,7 @@ def test_key_events_reveal_only_key_classes(
     fake = typed_as_keys(stand_in, base)
     for event in fake:  # the shift state is a modifier, which the output keeps
         event["modifiers"] = real[event["seq"]]["modifiers"]
-    assert sanitized_json(default_pipeline, real) == sanitized_json(default_pipeline, fake)
+    assert sanitized_json(per_event_pipeline, real) == sanitized_json(per_event_pipeline, fake)
 
 
 @given(
@@ -248,11 +249,11 @@ def test_key_events_reveal_only_key_classes(
 )
 @PROPERTY
 def test_typed_or_pasted_canary_never_survives(
-    default_pipeline: Pipeline, canary: str, base: dict[str, Any], padding: str
+    per_event_pipeline: Pipeline, canary: str, base: dict[str, Any], padding: str
 ) -> None:
     event = {**base, "text": padding + canary + padding, "window_title": "Notes", "url": None}
-    output = sanitized_json(default_pipeline, [event])
-    baseline = sanitized_json(default_pipeline, [{**event, "text": ""}])
+    output = sanitized_json(per_event_pipeline, [event])
+    baseline = sanitized_json(per_event_pipeline, [{**event, "text": ""}])
     assert_no_canary(output, baseline, canary)
 
 
@@ -262,21 +263,21 @@ def test_typed_or_pasted_canary_never_survives(
 )
 @PROPERTY
 def test_text_output_depends_only_on_its_length_bucket(
-    default_pipeline: Pipeline, text: str, base: dict[str, Any]
+    per_event_pipeline: Pipeline, text: str, base: dict[str, Any]
 ) -> None:
     real = {**base, "text": text, "window_title": "Notes", "url": None}
     fake = {**real, "text": "x" * len(text)}
-    assert sanitized_json(default_pipeline, [real]) == sanitized_json(default_pipeline, [fake])
+    assert sanitized_json(per_event_pipeline, [real]) == sanitized_json(per_event_pipeline, [fake])
 
 
 @given(st.text(min_size=1, max_size=100), valid_events(types=("text_input",), with_extras=False))
 @PROPERTY
 def test_password_field_output_does_not_depend_on_the_password_at_all(
-    default_pipeline: Pipeline, password: str, base: dict[str, Any]
+    per_event_pipeline: Pipeline, password: str, base: dict[str, Any]
 ) -> None:
     real = {**base, "text": password, "field": "password", "window_title": "Login", "url": None}
     empty = {**real, "text": ""}
-    assert sanitized_json(default_pipeline, [real]) == sanitized_json(default_pipeline, [empty])
+    assert sanitized_json(per_event_pipeline, [real]) == sanitized_json(per_event_pipeline, [empty])
 
 
 def test_free_text_in_field_and_mime_is_replaced_by_other() -> None:
@@ -287,3 +288,22 @@ def test_free_text_in_field_and_mime_is_replaced_by_other() -> None:
     assert strip(clipboard)["mime"] == "other"
     assert strip({**clipboard, "mime": "text/plain"})["mime"] == "text/plain"
     assert strip({**text_input, "field": "email"})["field"] == "email"
+
+
+@pytest.mark.parametrize("policy", ["builtin:default", "builtin:strict", "builtin:loose"])
+@given(cased_canaries, valid_events(types=("key_down",), with_extras=False))
+@settings(max_examples=40, deadline=None)
+def test_typed_canary_never_survives_any_builtin_policy(
+    context: Context, policy: str, canary: str, base: dict[str, Any]
+) -> None:
+    """Built-in policies keep per-session state, so each run gets fresh pipelines."""
+    base = {**base, "app": "Slack", "window_title": "general - Acme Corp - Slack", "url": None}
+    output = sanitized_json(fresh_pipeline(policy, context), typed_as_keys(canary, base))
+    stand_in = "x" * len(canary)
+    baseline = sanitized_json(fresh_pipeline(policy, context), typed_as_keys(stand_in, base))
+    assert_no_canary(output, baseline, canary)
+
+
+def fresh_pipeline(policy: str, context: Context) -> Pipeline:
+    # Presidio's analyzer is the slow part of building; the directory-less context keeps it quick.
+    return build_pipeline(load_policy(policy), Context(keyring=context.keyring))

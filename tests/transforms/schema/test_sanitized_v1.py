@@ -91,7 +91,7 @@ def test_sample_file_output_validates(validator: Draft202012Validator, context: 
     outcomes = [pipeline.sanitize_json(line) for line in raw_lines]
     events = [o.event for o in outcomes if isinstance(o, Sanitized)]
     assert len(events) + sum(isinstance(o, Dropped) for o in outcomes) == len(raw_lines)
-    assert len(events) > 400
+    assert len(events) > 100  # typing is summarized by the default policy; the rest remains
     for event in events:
         assert errors(validator, event) == [], event
     # And nothing identifying or typed from the sample made it through.
@@ -111,18 +111,18 @@ def test_sample_file_output_validates(validator: Draft202012Validator, context: 
 @given(valid_events())
 @PROPERTY
 def test_generated_events_output_validates(
-    default_pipeline: Pipeline, validator: Draft202012Validator, raw: dict[str, Any]
+    per_event_pipeline: Pipeline, validator: Draft202012Validator, raw: dict[str, Any]
 ) -> None:
-    outcome = default_pipeline.sanitize(raw)
+    outcome = per_event_pipeline.sanitize(raw)
     if isinstance(outcome, Sanitized):
         assert errors(validator, outcome.event) == [], outcome.event
 
 
 @pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
 def test_every_type_validates(
-    default_pipeline: Pipeline, validator: Draft202012Validator, event_type: str
+    per_event_pipeline: Pipeline, validator: Draft202012Validator, event_type: str
 ) -> None:
-    assert errors(validator, sanitized(default_pipeline, make_event(event_type))) == []
+    assert errors(validator, sanitized(per_event_pipeline, make_event(event_type))) == []
 
 
 @pytest.mark.parametrize(
@@ -149,28 +149,28 @@ def test_every_type_validates(
     ids=repr,
 )
 def test_schema_refuses_what_must_never_leave(
-    default_pipeline: Pipeline,
+    per_event_pipeline: Pipeline,
     validator: Draft202012Validator,
     event_type: str,
     change: dict[str, Any],
 ) -> None:
-    event = {**sanitized(default_pipeline, make_event(event_type)), **change}
+    event = {**sanitized(per_event_pipeline, make_event(event_type)), **change}
     assert errors(validator, event)
 
 
 @pytest.mark.parametrize("name", ["schema", "event_id", "user_id", "session_id", "key_id", "ts"])
 def test_schema_requires_the_envelope(
-    default_pipeline: Pipeline, validator: Draft202012Validator, name: str
+    per_event_pipeline: Pipeline, validator: Draft202012Validator, name: str
 ) -> None:
-    event = sanitized(default_pipeline, make_event("click"))
+    event = sanitized(per_event_pipeline, make_event("click"))
     del event[name]
     assert errors(validator, event)
 
 
 def test_schema_requires_the_fields_each_type_needs(
-    default_pipeline: Pipeline, validator: Draft202012Validator
+    per_event_pipeline: Pipeline, validator: Draft202012Validator
 ) -> None:
     for event_type, name in (("key_down", "key_class"), ("clipboard", "action"), ("scroll", "dy")):
-        event = sanitized(default_pipeline, make_event(event_type))
+        event = sanitized(per_event_pipeline, make_event(event_type))
         del event[name]
         assert errors(validator, event), (event_type, name)
