@@ -63,7 +63,13 @@ class BatchStats:
         for outcome, count in sorted(self.outcomes.items()):
             table.add_row(outcome, str(count))
         rate = self.lines / seconds if seconds > 0 else 0.0
-        table.caption = f"{self.lines} lines in {seconds:.2f} s = {rate:,.0f} events/s"
+        sanitized = self.outcomes["sanitized"]
+        dropped = sum(n for outcome, n in self.outcomes.items() if outcome.startswith("dropped:"))
+        table.caption = (
+            f"{self.lines} lines in {seconds:.2f} s = {rate:,.0f} events/s\n"
+            f"valid events {sanitized + dropped} = sanitized {sanitized}"
+            f" + dropped by a rule {dropped}"
+        )
         return table
 
 
@@ -75,6 +81,7 @@ def sanitize_lines(
     stats: BatchStats,
     *,
     quarantine_raw: bool = False,
+    dropped: IO[bytes] | None = None,
 ) -> None:
     """The batch data path: one line, one outcome, written where it belongs."""
     for number, line in enumerate(lines, start=1):
@@ -85,6 +92,9 @@ def sanitize_lines(
             stats.outcomes["sanitized"] += 1
         elif type(outcome) is Dropped:
             stats.outcomes[f"dropped:{outcome.rule}"] += 1
+            if dropped is not None:
+                ledger = {"line": number, "rule": outcome.rule}
+                dropped.write(orjson.dumps(ledger, option=orjson.OPT_APPEND_NEWLINE))
         else:
             record: dict[str, object] = {"line": number, **outcome.as_record()}  # type: ignore[union-attr]
             if quarantine_raw:
@@ -139,6 +149,13 @@ def sanitize(
         bool,
         typer.Option("--quarantine-raw", help="Also copy the raw line into quarantine records."),
     ] = False,
+    dropped: Annotated[
+        str | None,
+        typer.Option(
+            "--dropped",
+            help="Also write a ledger of valid events dropped by a policy rule: line and rule.",
+        ),
+    ] = None,
 ) -> None:
     """Sanitize a JSONL file of interaction/v1 events."""
     try:
@@ -151,13 +168,16 @@ def sanitize(
         source, size = _open_input(stack, input)
         out = _open_output(stack, output)
         quarantined = _open_output(stack, quarantine)
+        ledger = _open_output(stack, dropped) if dropped else None
         lines: Iterator[bytes] = iter(source)
         if size is not None and stderr.is_terminal:
             progress = stack.enter_context(
                 Progress(BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), console=stderr)
             )
             lines = _with_progress(source, size, progress)
-        sanitize_lines(lines, pipeline, out, quarantined, stats, quarantine_raw=quarantine_raw)
+        sanitize_lines(
+            lines, pipeline, out, quarantined, stats, quarantine_raw=quarantine_raw, dropped=ledger
+        )
     stderr.print(stats.summary(time.perf_counter() - started))
 
 

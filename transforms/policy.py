@@ -24,7 +24,7 @@ from transforms.registry import lookup
 
 REQUIRED_STAGES = ("strip_typed_text", "pseudonymize_ids", "coarsen_timestamp", "scrub_text")
 FINAL_STAGE = "allowlist_fields"
-BUILTIN_POLICIES = ("default", "strict", "loose")
+BUILTIN_POLICIES = ("default", "strict", "loose", "per-event")
 
 
 class PolicyError(ValueError):

@@ -130,14 +130,19 @@ def test_foreign_corpus_leaves_no_secret_and_counts_reconcile(
     source = tmp_path / "raw.jsonl"
     source.write_bytes(b"\n".join(corpus.lines) + b"\n")
     out, quarantine = tmp_path / "out.jsonl", tmp_path / "q.jsonl"
+    ledger = tmp_path / "dropped.jsonl"
 
     result = run_sanitize(str(source), "-o", str(out), "-q", str(quarantine),
-                          "--directory", str(directory), env=key_env)  # fmt: skip
+                          "--directory", str(directory), "--dropped", str(ledger),
+                          env=key_env)  # fmt: skip
 
     assert result.returncode == 0, result.stderr
     sanitized = out.read_bytes().splitlines()
     quarantined = quarantine.read_bytes().splitlines()
-    assert len(sanitized) == corpus.valid
+    dropped = [orjson.loads(line) for line in ledger.read_bytes().splitlines()]
+    # The default policy summarizes typing: absorbed key presses are dropped by a named rule.
+    assert len(sanitized) + len(dropped) == corpus.valid
+    assert {entry["rule"] for entry in dropped} <= {"summarize_typing", "drop_sensitive_apps"}
     assert len(quarantined) == corpus.malformed
     everything = (out.read_bytes() + quarantine.read_bytes()).decode().casefold()
     leaked = [secret for secret in corpus.secrets if secret.casefold() in everything]
@@ -200,3 +205,21 @@ def test_setup_errors_exit_non_zero_with_a_clear_message(
     result = run_sanitize(*args, env=key_env)
     assert result.returncode != 0
     assert expected in result.stderr
+
+
+def test_per_event_policy_gives_one_output_line_per_valid_event(
+    tmp_path: Path, key_env: dict[str, str]
+) -> None:
+    directory = tmp_path / "people.csv"
+    corpus = build_corpus(directory, random.Random(7))
+    source = tmp_path / "raw.jsonl"
+    source.write_bytes(b"\n".join(corpus.lines) + b"\n")
+    out, quarantine = tmp_path / "out.jsonl", tmp_path / "q.jsonl"
+    result = run_sanitize(str(source), "-o", str(out), "-q", str(quarantine),
+                          "--directory", str(directory), "--policy", "builtin:per-event",
+                          env=key_env)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(out.read_bytes().splitlines()) == corpus.valid
+    assert len(quarantine.read_bytes().splitlines()) == corpus.malformed
+    everything = (out.read_bytes() + quarantine.read_bytes()).decode().casefold()
+    assert [secret for secret in corpus.secrets if secret.casefold() in everything] == []

@@ -16,7 +16,7 @@ from transforms.context import Context
 from transforms.directory import Directory
 from transforms.keyring import Keyring
 from transforms.pipeline import Pipeline
-from transforms.policy import build_pipeline, load_policy, parse_policy
+from transforms.policy import build_pipeline, load_policy
 
 TEST_KEY = b"test-only-hmac-key-0123456789abcdef"
 
@@ -45,7 +45,8 @@ PER_EVENT_STAGES = (
 @pytest.fixture(scope="session")
 def per_event_pipeline(context: Context) -> Pipeline:
     """The stateless per-event policy: every privacy stage, no timing summaries."""
-    policy = parse_policy({"stages": [{"transform": name} for name in PER_EVENT_STAGES]}, "test")
+    policy = load_policy("builtin:per-event")
+    assert [stage.transform for stage in policy.stages] == list(PER_EVENT_STAGES)
     return build_pipeline(policy, context)
 
 
