@@ -90,3 +90,73 @@ def topic_factory(kafka_broker: LocalKafka) -> Iterator[TopicFactory]:
                 admin.delete_topics(created, raise_errors=False)
         finally:
             admin.close()
+
+
+# --- streaming worker fixtures (tests/integration/test_worker_*.py) ---------------------------
+
+
+@pytest.fixture
+def service_env(kafka_broker: LocalKafka) -> Iterator[dict[str, str]]:
+    """``SANITIZER_*`` settings of a worker on fresh topics (4 partitions each, made by
+    ``streams.topics.create_topics``, the code behind ``sanitizer topics create``)."""
+    from streams.settings import ServiceSettings
+    from streams.topics import create_topics, topic_specs
+    from tests.integration.worker_harness import TEST_HMAC_KEY
+
+    suffix = uuid.uuid4().hex[:10]
+    env = {
+        "SANITIZER_BOOTSTRAP_SERVERS": kafka_broker.bootstrap,
+        "SANITIZER_RAW_TOPIC": f"raw-{suffix}",
+        "SANITIZER_SANITIZED_TOPIC": f"sanitized-{suffix}",
+        "SANITIZER_QUARANTINE_TOPIC": f"quarantine-{suffix}",
+        "SANITIZER_OPTOUT_TOPIC": f"optout-{suffix}",
+        "SANITIZER_PARTITIONS": "4",
+        "SANITIZER_CONSUMER_GROUP": f"sanitizer-{suffix}",
+        "SANITIZER_HMAC_KEY": TEST_HMAC_KEY,
+    }
+    settings = ServiceSettings(
+        **{name.removeprefix("SANITIZER_").lower(): value for name, value in env.items()}
+    )
+    create_topics(settings)
+    try:
+        yield env
+    finally:
+        admin = KafkaAdminClient(bootstrap_servers=kafka_broker.bootstrap)
+        try:
+            names = [spec.name for spec in topic_specs(settings)]
+            admin.delete_topics(names, raise_errors=False)
+        finally:
+            admin.close()
+
+
+@pytest.fixture
+def start_worker(service_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., object]]:
+    """``start(**env) -> WorkerProcess``: ``sanitizer worker`` as a child process, healthy
+    when returned; every worker is stopped (SIGTERM, bounded) at teardown, and its log tail
+    printed (pytest shows it when the test fails)."""
+    from streams.worker_process import WorkerProcess, clean_environment, free_port, worker_command
+
+    workers: list[WorkerProcess] = []
+
+    def start(**overrides: str) -> WorkerProcess:
+        port, n = free_port(), len(workers)
+        env = service_env | {
+            "SANITIZER_METRICS_PORT": str(port),
+            "SANITIZER_DATA_DIR": str(tmp_path / f"worker-{n}"),
+        }
+        worker = WorkerProcess(
+            worker_command(),
+            clean_environment(env | overrides),
+            tmp_path / f"worker-{n}.log",
+            metrics_port=port,
+        )
+        workers.append(worker.start())
+        worker.wait_healthy(timeout=120)
+        return worker
+
+    try:
+        yield start
+    finally:
+        for n, worker in enumerate(workers):
+            worker.stop(timeout=30)
+            print(f"--- worker {n} log (tail) ---\n{worker.log_tail(40)}")

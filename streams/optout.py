@@ -1,0 +1,144 @@
+"""The opt-out registry: users who asked that nothing of theirs be kept.
+
+The registry is the compacted topic ``interactions.optout`` (key = raw user_id, value ``1`` =
+opted out; a tombstone or any other value = not opted out), read by every worker into a Faust
+GlobalTable, so each worker knows every user whatever partitions it owns, and picks up
+``sanitizer optout add`` while it runs.
+
+Privacy property: an opted-out user's message is dropped *before* any other stage. The message
+key (the raw user_id, per the collectors' contract) is checked before the value is even decoded;
+because collectors are buggy, the decoded events' ``user_id`` fields are checked too, so a
+mis-keyed message cannot slip an opted-out user's events through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import faust
+import orjson
+from kafka import KafkaProducer
+
+from streams.settings import ServiceSettings
+from streams.topics import OPTOUT_PARTITIONS
+from transforms.event import Quarantined
+from transforms.pipeline import Dropped, Outcome, Pipeline, decode
+
+OPTED_OUT_VALUE = b"1"
+OPTED_OUT = Dropped("optout")
+
+# raw user_id (UTF-8 bytes) -> registry value; the in-memory store behind the GlobalTable.
+Registry = Mapping[bytes, bytes | None]
+
+
+def _is_opted_out(registry: Registry, user_id: Any) -> bool:
+    if type(user_id) is not str:
+        return False  # not a valid event: validation quarantines it later
+    return registry.get(user_id.encode("utf-8", "surrogatepass")) == OPTED_OUT_VALUE
+
+
+def screen_message(
+    key: bytes | None, value: bytes | None, pipeline: Pipeline, registry: Registry
+) -> list[Outcome]:
+    """The opt-out check, then the privacy pipeline: one outcome per event of the message.
+
+    With an empty registry this is exactly ``pipeline.sanitize_message``. Otherwise the value is
+    decoded here to read its user ids, and again by the pipeline: the price of checking before
+    any stage while the message handling (batches, limits) stays in one place, the core.
+    """
+    if not registry:
+        return pipeline.sanitize_message(value)
+    if key is not None and registry.get(key) == OPTED_OUT_VALUE:
+        return [OPTED_OUT]  # dropped unread: one outcome for the whole message
+    if value is None:
+        return pipeline.sanitize_message(value)
+    decoded = decode(value)
+    if type(decoded) is Quarantined:
+        return [decoded]
+    if type(decoded) is dict:
+        if _is_opted_out(registry, decoded.get("user_id")):
+            return [OPTED_OUT]
+        return pipeline.sanitize_message(value)
+    if type(decoded) is not list:
+        return pipeline.sanitize_message(value)
+    flags = [
+        type(item) is dict and _is_opted_out(registry, item.get("user_id")) for item in decoded
+    ]
+    if not any(flags):
+        return pipeline.sanitize_message(value)
+    # A mis-keyed batch mixing users: drop the opted-out events, sanitize the rest, and keep
+    # every outcome at its event's index. Rare (a collector bug), so re-encoding is fine.
+    kept = [item for item, flag in zip(decoded, flags, strict=True) if not flag]
+    rest = pipeline.sanitize_message(orjson.dumps(kept)) if kept else []
+    if len(rest) != len(kept):  # a message-level outcome (e.g. oversized batch) for the rest
+        return [OPTED_OUT] * (len(decoded) - len(kept)) + rest
+    outcomes = iter(rest)
+    return [OPTED_OUT if flag else next(outcomes) for flag in flags]
+
+
+class ExternalGlobalTable(faust.GlobalTable):  # type: ignore[misc]
+    """A GlobalTable whose changelog is a topic that other programs write.
+
+    Faust's assignor looks a global table's changelog up by ``_changelog_topic_name()``, which
+    ignores a custom ``changelog_topic`` (faust-streaming 0.15.3): the leader then fails with a
+    KeyError inside the consumer thread and the group never finishes rebalancing, silently.
+    """
+
+    def _changelog_topic_name(self) -> str:
+        return str(self.changelog_topic.get_topic_name())
+
+
+def optout_table(app: faust.App, settings: ServiceSettings) -> faust.GlobalTable:
+    """The registry as a table every worker reads whole, live (``app.GlobalTable`` plus the fix)."""
+    topic = app.topic(
+        settings.optout_topic,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        compacting=True,
+        partitions=OPTOUT_PARTITIONS,
+    )
+    table = ExternalGlobalTable(
+        app,
+        name="optout",
+        key_type=bytes,
+        value_type=bytes,
+        partitions=OPTOUT_PARTITIONS,
+        changelog_topic=topic,
+        is_global=True,
+        # Another process (``sanitizer optout``) writes the topic, so every worker must keep
+        # reading all of its partitions, not only recover them at startup.
+        synchronize_all_active_partitions=True,
+        # Apply each change as it comes. With all partitions "active", Faust buffers live
+        # changes by the *recovery* buffer size (default 1000): an opt-out would wait for
+        # 999 more before it took effect.
+        recovery_buffer_size=1,
+        standby_buffer_size=1,
+        beacon=app.tables.beacon,  # type: ignore[attr-defined]
+    )
+    return app.tables.add(table)  # type: ignore[return-value]
+
+
+def registry_of(table: faust.GlobalTable) -> Registry:
+    """The in-memory store's dict behind the table: plain lookups on the hot path."""
+    return table.data.data  # type: ignore[no-any-return,attr-defined]
+
+
+def publish_optout(settings: ServiceSettings, user_id: str, *, opted_out: bool) -> None:
+    """``sanitizer optout add/remove``: write (or tombstone) the user's registry record."""
+    if not user_id:
+        raise ValueError("the user id must not be empty")
+    producer = KafkaProducer(
+        client_id="sanitizer-optout", acks="all", retries=5, **settings.kafka_python_config()
+    )
+    try:
+        future = producer.send(
+            settings.optout_topic,
+            key=user_id.encode("utf-8"),
+            value=OPTED_OUT_VALUE if opted_out else None,
+        )
+        future.get(timeout=30)  # raises if the broker did not take it: the user must know
+    finally:
+        producer.close(timeout=10)
