@@ -17,12 +17,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import faust
-import orjson
 from kafka import KafkaProducer
 
 from streams.settings import ServiceSettings
 from streams.topics import OPTOUT_PARTITIONS
-from transforms.event import Quarantined
 from transforms.pipeline import Dropped, Outcome, Pipeline, decode
 
 OPTED_OUT_VALUE = b"1"
@@ -44,8 +42,8 @@ def screen_message(
     """The opt-out check, then the privacy pipeline: one outcome per event of the message.
 
     With an empty registry this is exactly ``pipeline.sanitize_message``. Otherwise the value is
-    decoded here to read its user ids, and again by the pipeline: the price of checking before
-    any stage while the message handling (batches, limits) stays in one place, the core.
+    decoded once here, to read its user ids, and handed to the pipeline decoded, so message
+    handling (batches, limits) stays in one place, the core.
     """
     if not registry:
         return pipeline.sanitize_message(value)
@@ -54,23 +52,21 @@ def screen_message(
     if value is None:
         return pipeline.sanitize_message(value)
     decoded = decode(value)
-    if type(decoded) is Quarantined:
-        return [decoded]
     if type(decoded) is dict:
         if _is_opted_out(registry, decoded.get("user_id")):
             return [OPTED_OUT]
-        return pipeline.sanitize_message(value)
+        return pipeline.sanitize_decoded(decoded)
     if type(decoded) is not list:
-        return pipeline.sanitize_message(value)
+        return pipeline.sanitize_decoded(decoded)
     flags = [
         type(item) is dict and _is_opted_out(registry, item.get("user_id")) for item in decoded
     ]
     if not any(flags):
-        return pipeline.sanitize_message(value)
+        return pipeline.sanitize_decoded(decoded)
     # A mis-keyed batch mixing users: drop the opted-out events, sanitize the rest, and keep
     # every outcome at its event's index. Rare (a collector bug), so re-encoding is fine.
     kept = [item for item, flag in zip(decoded, flags, strict=True) if not flag]
-    rest = pipeline.sanitize_message(orjson.dumps(kept)) if kept else []
+    rest = pipeline.sanitize_decoded(kept) if kept else []
     if len(rest) != len(kept):  # a message-level outcome (e.g. oversized batch) for the rest
         return [OPTED_OUT] * (len(decoded) - len(kept)) + rest
     outcomes = iter(rest)

@@ -30,17 +30,11 @@ from aiokafka.partitioner import murmur2
 from streams.metrics import BatchTally
 from streams.optout import Registry, screen_message
 from transforms.event import Quarantined
-from transforms.pipeline import Dropped, Outcome, Pipeline, Sanitized
+from transforms.pipeline import MESSAGE_LEVEL_REASONS, Dropped, Outcome, Pipeline, Sanitized
 
 log = logging.getLogger(__name__)
 
 QUARANTINE_SCHEMA = "interaction.quarantine/v1"
-# Reasons that concern the whole message (emitted by ``sanitize_message``/``decode``), so the
-# record carries no event index.
-MESSAGE_LEVEL_REASONS = frozenset(
-    {"empty_message", "invalid_json", "invalid_utf8", "oversized_message", "empty_batch",
-     "oversized_batch"}
-)  # fmt: skip
 WORKER_ERROR = Quarantined("internal_error", stage="worker")
 
 Record = tuple[bytes | None, bytes]  # key, value

@@ -21,6 +21,11 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 MAX_BATCH_EVENTS = 5000
+# Reasons that concern a whole message rather than one event of it.
+MESSAGE_LEVEL_REASONS = frozenset(
+    {"empty_message", "invalid_json", "invalid_utf8", "oversized_message", "empty_batch",
+     "oversized_batch"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +103,10 @@ class Pipeline:
         """
         if value is None:
             return [Quarantined("empty_message")]
-        decoded = decode(value)
+        return self.sanitize_decoded(decode(value))
+
+    def sanitize_decoded(self, decoded: Any) -> list[Outcome]:
+        """``sanitize_message`` for a value already decoded (or a decode Quarantined)."""
         if type(decoded) is Quarantined:
             return [decoded]
         if type(decoded) is list:
