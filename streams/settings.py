@@ -1,7 +1,7 @@
 """The streaming service's configuration: one settings object, read from ``SANITIZER_*`` env vars.
 
 Every knob of the worker, the topic tool and the opt-out tool lives here, typed and documented,
-so a deployment is described by its environment alone (see ``docs/streaming.md``). Secrets
+so a deployment is described by its environment alone (see the README, "Streaming service"). Secrets
 (the HMAC key, the SASL password) are ``SecretStr``: their ``repr`` and the startup log show
 ``**********``. The HMAC key itself is loaded by ``transforms.keyring`` from the same variables;
 its fields are declared here so that a misspelt or missing key is caught in one place.
