@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from streams import audit, batch, report
+from streams import audit, batch, demo, report, simulate
 from streams.evaluation import timing
 
 app = typer.Typer(
@@ -16,6 +16,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+app.command("demo")(demo.demo)
+app.command("simulate")(simulate.simulate)
 app.command("sanitize")(batch.sanitize)
 app.command("check")(batch.check)
 app.command("audit")(audit.audit)

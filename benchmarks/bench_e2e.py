@@ -1,0 +1,183 @@
+"""End to end on the local broker: the sanitizing worker against a naive Faust passthrough.
+
+For each data set (single-event messages; the simulator's collector batches) the same topic
+content is produced once, then each consumer reads it from offset 0 with a fresh group id until
+it has written every output: events/s and CPU-seconds per million events of the consumer
+process. Then a paced run at 50 % of the worker's measured rate gives the raw-produce to
+sanitized-consume latency (see latency_probe.py for how outputs are matched to inputs).
+With ``--scaling``, one worker against two on the 4-partition batched topic. Run:
+
+    .venv/bin/python benchmarks/bench_e2e.py [--events 200000] [--latency-seconds 15] [--scaling]
+
+Numbers are from one run, all systems on the same machine and data; no asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+
+import e2e_harness as h
+
+from streams.kafka_local import LocalKafka
+from streams.synthetic.sessions import generate
+from streams.worker_process import WorkerProcess, clean_environment, free_port, worker_command
+
+BENCH_DIR = Path(__file__).resolve().parent
+
+
+def run_passthrough(bootstrap: str, ds: h.Dataset, workdir: Path) -> h.RunResult:
+    sink = f"bench-pass-{uuid.uuid4().hex[:6]}"
+    h.create_topics(bootstrap, [sink])
+    env = clean_environment(
+        {
+            "PASSTHROUGH_BOOTSTRAP": bootstrap,
+            "PASSTHROUGH_SOURCE": ds.topic,
+            "PASSTHROUGH_SINK": sink,
+            "PASSTHROUGH_GROUP": f"pass-{uuid.uuid4().hex[:6]}",
+            "PASSTHROUGH_DATA_DIR": str(workdir / sink),
+            "PASSTHROUGH_PARTITIONS": str(h.PARTITIONS),
+        }
+    )
+    command = [
+        sys.executable,
+        str(BENCH_DIR / "passthrough_app.py"),
+        "-L",
+        "uvloop",
+        "worker",
+        "-l",
+        "warn",
+        "--web-port",
+        str(free_port()),
+        "--web-host",
+        "127.0.0.1",
+    ]
+    counter = h.OutputCounter(bootstrap, [sink])
+    with WorkerProcess(command, env, workdir / f"{sink}.log") as process:
+        result = h.measure(
+            process, counter, len(ds.messages), ds.events, "faust passthrough (per event)", ds.name
+        )
+    counter.close()
+    return result
+
+
+def start_workers(
+    stack: ExitStack, bootstrap: str, raw: str, count: int, workdir: Path
+) -> tuple[list[WorkerProcess], list[str]]:
+    run = uuid.uuid4().hex[:6]
+    out, quarantine, group = f"bench-san-{run}", f"bench-q-{run}", f"sanitizer-{run}"
+    h.create_topics(bootstrap, [out, quarantine])
+    workers = []
+    for index in range(count):
+        port = free_port()
+        env = h.worker_env(
+            bootstrap, raw, out, quarantine, group, workdir / "directory.csv", port, workdir
+        )
+        log = workdir / f"{group}-{index}.log"
+        workers.append(stack.enter_context(WorkerProcess(worker_command(), env, log, port)))
+    return workers, [out, quarantine]
+
+
+def _assigned(worker: WorkerProcess) -> bool:
+    health = worker.health()
+    partitions = health.get("raw_partitions", health.get("assigned_partitions"))
+    return bool(partitions) and not health.get("rebalancing")
+
+
+def run_sanitizer(bootstrap: str, ds: h.Dataset, workdir: Path, count: int = 1) -> h.RunResult:
+    with ExitStack() as stack:
+        workers, outputs = start_workers(stack, bootstrap, ds.topic, count, workdir)
+        if count > 1:  # measure once every worker holds partitions (after the rebalance)
+            for worker in workers:
+                worker.wait_healthy()
+            while not all(_assigned(w) for w in workers):
+                time.sleep(0.2)
+        counter = h.OutputCounter(bootstrap, outputs)
+        result = h.measure(
+            workers[0],
+            counter,
+            ds.outputs,
+            ds.events,
+            "sanitizing worker (batched)",
+            ds.name,
+            watch=workers,
+        )
+        counter.close()
+    return result
+
+
+def run_latency(
+    bootstrap: str, name: str, rate: float, seconds: float, workdir: Path, single: bool
+) -> dict[str, float]:
+    from latency_probe import measure_latency
+
+    _, stream = generate(99, users=50)  # fresh events, same people as the directory
+    messages = list(h.limit_events(stream, int(rate * seconds)))
+    if single:
+        messages = h.single_events(messages)
+    raw = f"bench-lat-{name}-{uuid.uuid4().hex[:6]}"
+    h.create_topics(bootstrap, [raw])
+    with ExitStack() as stack:
+        workers, outputs = start_workers(stack, bootstrap, raw, 1, workdir)
+        workers[0].wait_healthy()
+        pipeline = h.pipeline_for(workdir / "directory.csv")
+        cpu = workers[0].cpu_seconds
+        return measure_latency(bootstrap, raw, outputs[0], messages, pipeline, rate, cpu)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--latency-seconds", type=float, default=15.0)
+    parser.add_argument("--scaling", action="store_true", help="also 1 vs 2 workers")
+    parser.add_argument("--datasets", default="single,batched")
+    parser.add_argument("--latency-fractions", default="0.5,0.25", help="of the max rate")
+    args = parser.parse_args()
+    print(f"machine: {h.machine()}")
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp, LocalKafka() as kafka:
+        workdir, bootstrap = Path(tmp), kafka.bootstrap
+        for name in args.datasets.split(","):
+            ds = h.build_dataset(name, args.events, 7, workdir, single=name == "single")
+            seconds = h.produce(bootstrap, ds)
+            print(
+                f"\n[{name}] {ds.events:,} events in {len(ds.messages):,} messages "
+                f"({ds.sanitized:,} sanitized, {ds.outputs - ds.sanitized:,} quarantined, "
+                f"{ds.events - ds.outputs:,} dropped); produced in {seconds:.1f} s"
+            )
+            base = run_passthrough(bootstrap, ds, workdir)
+            print(base.line())
+            ours = run_sanitizer(bootstrap, ds, workdir)
+            print(ours.line())
+            ratio = ours.events_per_s / base.events_per_s
+            print(
+                f"ratio sanitizer/passthrough events/s: {ratio:.2f}"
+                "  (target >= 3 on single-event messages)"
+            )
+            for fraction in (float(f) for f in args.latency_fractions.split(",")):
+                rate = ours.events_per_s * fraction
+                latency = run_latency(
+                    bootstrap, name, rate, args.latency_seconds, workdir, name == "single"
+                )
+                print(
+                    f"latency at {latency['offered_events_per_s']:,.0f} events/s "
+                    f"({fraction:.0%} of max): p50 {latency['p50_ms']:.0f} ms, "
+                    f"p99 {latency['p99_ms']:.0f} ms, max {latency['max_ms']:.0f} ms over "
+                    f"{latency['samples']:,.0f} events, {latency['missing']:,.0f} missing, "
+                    f"median drift first->last tenth {latency['drift_ms']:+.0f} ms; worker "
+                    f"{latency['worker_cpu_us_per_event']:.0f} CPU-us/event, "
+                    f"{latency['worker_core_share']:.0%} of a core"
+                    "  (target p99 <= 250 ms at 50 %)"
+                )
+            if args.scaling and name == "batched":
+                two = run_sanitizer(bootstrap, ds, workdir, count=2)
+                print(two.line())
+                print(f"scaling 2 workers / 1 worker: {two.events_per_s / ours.events_per_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()

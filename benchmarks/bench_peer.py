@@ -1,0 +1,89 @@
+"""Our worker against a Quix Streams application running the same policy, on the same messages.
+
+Both read the same pre-produced topic from offset 0 with a fresh group id, run the default
+policy built by ``streams.runtime.make_pipeline`` with the same key and directory, and write
+sanitized and quarantine records; both are measured the same way (e2e_harness: output end
+offsets against the exact expected count, rate from first to last output, CPU from /proc).
+Needs the ``bench`` extra (``pip install -e '.[bench]'``). Run:
+
+    .venv/bin/python benchmarks/bench_peer.py [--events 200000] [--datasets batched,single]
+
+Numbers are from one run on one machine; no asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import e2e_harness as h
+from bench_e2e import run_sanitizer
+
+from streams.kafka_local import LocalKafka
+from streams.worker_process import WorkerProcess, clean_environment
+
+BENCH_DIR = Path(__file__).resolve().parent
+
+
+def run_quix(bootstrap: str, ds: h.Dataset, workdir: Path) -> h.RunResult:
+    run = uuid.uuid4().hex[:6]
+    out, quarantine = f"bench-quix-{run}", f"bench-quix-q-{run}"
+    h.create_topics(bootstrap, [out, quarantine])
+    command = [
+        sys.executable,
+        str(BENCH_DIR / "quix_app.py"),
+        "--bootstrap",
+        bootstrap,
+        "--raw",
+        ds.topic,
+        "--sanitized",
+        out,
+        "--quarantine",
+        quarantine,
+        "--group",
+        f"quix-{run}",
+        "--directory",
+        str(workdir / "directory.csv"),
+    ]
+    env = clean_environment({"SANITIZER_HMAC_KEY": h.HMAC_KEY, "Quix__State__Dir": str(workdir)})
+    counter = h.OutputCounter(bootstrap, [out, quarantine])
+    with WorkerProcess(command, env, workdir / f"quix-{run}.log") as process:
+        result = h.measure(
+            process, counter, ds.outputs, ds.events, "quix streams app (per message)", ds.name
+        )
+    counter.close()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--datasets", default="batched,single")
+    args = parser.parse_args()
+    print(f"machine: {h.machine()}")
+    with tempfile.TemporaryDirectory(prefix="bench-peer-") as tmp, LocalKafka() as kafka:
+        workdir, bootstrap = Path(tmp), kafka.bootstrap
+        for name in args.datasets.split(","):
+            ds = h.build_dataset(name, args.events, 7, workdir, single=name == "single")
+            h.produce(bootstrap, ds)
+            print(
+                f"\n[{name}] {ds.events:,} events in {len(ds.messages):,} messages, "
+                f"{ds.sanitized:,} sanitized"
+            )
+            peer = run_quix(bootstrap, ds, workdir)
+            ours = run_sanitizer(bootstrap, ds, workdir)
+            kept = ds.sanitized / ds.events  # both write the same sanitized events
+            for result in (peer, ours):
+                print(f"{result.line()}  = {result.events_per_s * kept:,.0f} sanitized events/s")
+            ratio = ours.events_per_s / peer.events_per_s
+            print(
+                f"ratio worker/quix sanitized events/s per worker: {ratio:.2f}"
+                "  (target >= 1 on batches)"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Shared plumbing of the end-to-end benchmarks: broker, data sets, consumer runs, CPU.
+
+A run measures one consumer process (our worker, the Faust passthrough, the Quix Streams app)
+from offset 0 of a pre-produced topic with a fresh group id and fresh output topics. Progress is
+the sum of the output topics' end offsets, polled every 0.1 s, against the exact count of
+outputs the input must give (computed in-process with the same policy and key). The rate is
+taken from the first output to the last, so process start-up and the group join are excluded;
+CPU is the process's utime+stime over the same window, from /proc.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import secrets
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from streams.simulate import limit_events, make_producer  # noqa: E402
+from streams.synthetic.message import Message  # noqa: E402
+from streams.synthetic.pii import write_directory_csv  # noqa: E402
+from streams.synthetic.sessions import generate  # noqa: E402
+from streams.worker_process import WorkerProcess  # noqa: E402
+from transforms.context import Context  # noqa: E402
+from transforms.directory import Directory  # noqa: E402
+from transforms.keyring import Keyring  # noqa: E402
+from transforms.pipeline import Dropped, Pipeline, Sanitized  # noqa: E402
+from transforms.policy import build_pipeline, load_policy  # noqa: E402
+
+PARTITIONS = 4
+HMAC_KEY = secrets.token_hex(32)  # throwaway: benchmark output is discarded
+
+
+@dataclass
+class Dataset:
+    name: str
+    topic: str
+    messages: list[Message]
+    events: int
+    outputs: int  # sanitized + quarantined records the sanitizer must write
+    sanitized: int
+
+
+@dataclass
+class RunResult:
+    system: str
+    dataset: str
+    events_per_s: float
+    cpu_s_per_million: float
+    seconds: float
+    workers: int = 1
+
+    def line(self) -> str:
+        return (
+            f"{self.system:<32} {self.dataset:<8} {self.workers} worker(s) "
+            f"{self.events_per_s:>9,.0f} events/s {self.cpu_s_per_million:>6.1f} CPU-s/M events"
+            f" ({self.events_per_s * self.cpu_s_per_million / 1e6 / self.workers:.0%} of a core"
+            " per process)"
+        )
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with open("/proc/cpuinfo") as info:
+        names = [line.split(":", 1)[1].strip() for line in info if line.startswith("model name")]
+    return (
+        f"{names[0] if names else cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+
+
+def pipeline_for(directory: Path) -> Pipeline:
+    """The worker's pipeline, in-process: default policy, same key, same directory."""
+    context = Context(keyring=Keyring(HMAC_KEY.encode()), directory=Directory.from_csv(directory))
+    return build_pipeline(load_policy(None), context)
+
+
+def single_events(messages: list[Message]) -> list[Message]:
+    """The same events, one per message (as if no collector batched)."""
+    return [Message(m.key, m.ts, (event,), False) for m in messages for event in m.events]
+
+
+def build_dataset(name: str, events: int, seed: int, workdir: Path, single: bool) -> Dataset:
+    people, stream = generate(seed, users=50)
+    directory = workdir / "directory.csv"
+    write_directory_csv(people, directory)
+    messages = list(limit_events(stream, events))
+    if single:
+        messages = single_events(messages)
+    pipeline, outputs, sanitized = pipeline_for(directory), 0, 0
+    for message in messages:
+        for outcome in pipeline.sanitize_message(message.value()):
+            outputs += type(outcome) is not Dropped
+            sanitized += type(outcome) is Sanitized
+    topic = f"bench-raw-{name}-{uuid.uuid4().hex[:6]}"
+    return Dataset(name, topic, messages, events, outputs, sanitized)
+
+
+def create_topics(bootstrap: str, names: list[str], partitions: int = PARTITIONS) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench")
+    try:
+        admin.create_topics(
+            {name: {"num_partitions": partitions, "replication_factor": 1} for name in names},
+            wait_for_metadata=True,
+        )
+    finally:
+        admin.close()
+
+
+def produce(bootstrap: str, dataset: Dataset) -> float:
+    """Write the data set to its topic as fast as the producer goes; returns seconds."""
+    create_topics(bootstrap, [dataset.topic])
+    producer = make_producer(bootstrap)
+    started = time.perf_counter()
+    for message in dataset.messages:
+        producer.send(dataset.topic, key=message.key.encode(), value=message.value())
+    producer.flush()
+    producer.close()
+    return time.perf_counter() - started
+
+
+class OutputCounter:
+    """Sum of end offsets of some topics: how many records a consumer under test wrote."""
+
+    def __init__(self, bootstrap: str, topics: list[str]) -> None:
+        self.consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="bench-counter")
+        self.partitions = [TopicPartition(t, p) for t in topics for p in range(PARTITIONS)]
+
+    def count(self) -> int:
+        return sum(self.consumer.end_offsets(self.partitions).values())
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+def measure(
+    process: WorkerProcess,
+    counter: OutputCounter,
+    expected: int,
+    events: int,
+    system: str,
+    dataset: str,
+    timeout: float = 600.0,
+    watch: list[WorkerProcess] | None = None,
+) -> RunResult:
+    """Wait for the first output, then for all of them; rate and CPU over that window."""
+    processes = watch or [process]
+    deadline = time.monotonic() + timeout
+    first = last = None
+    while time.monotonic() < deadline:
+        done = counter.count()
+        now = time.monotonic()
+        if done > 0 and first is None:
+            first = (now, done, sum(p.cpu_seconds() for p in processes))
+        if done >= expected:
+            last = (now, done, sum(p.cpu_seconds() for p in processes))
+            break
+        if not all(p.running() for p in processes):
+            raise RuntimeError(f"{system} exited early:\n{process.log_tail()}")
+        time.sleep(0.1)
+    if first is None or last is None:
+        raise RuntimeError(f"{system} did not finish in {timeout:.0f} s:\n{process.log_tail()}")
+    share = (last[1] - first[1]) / expected  # of the input processed inside the window
+    seconds = max(last[0] - first[0], 1e-9)
+    window_events = events * share
+    cpu = (last[2] - first[2]) / max(window_events, 1) * 1e6
+    return RunResult(system, dataset, window_events / seconds, cpu, seconds, len(processes))
+
+
+def worker_env(
+    bootstrap: str,
+    raw: str,
+    out: str,
+    quarantine: str,
+    group: str,
+    directory: Path,
+    port: int,
+    workdir: Path,
+) -> dict[str, str]:
+    from streams.worker_process import clean_environment
+
+    return clean_environment(
+        {
+            "SANITIZER_BOOTSTRAP_SERVERS": bootstrap,
+            "SANITIZER_HMAC_KEY": HMAC_KEY,
+            "SANITIZER_RAW_TOPIC": raw,
+            "SANITIZER_SANITIZED_TOPIC": out,
+            "SANITIZER_QUARANTINE_TOPIC": quarantine,
+            "SANITIZER_CONSUMER_GROUP": group,
+            "SANITIZER_DIRECTORY_PATH": str(directory),
+            "SANITIZER_METRICS_PORT": str(port),
+            "SANITIZER_WEB_BIND": "127.0.0.1",
+            "SANITIZER_PARTITIONS": str(PARTITIONS),
+            "SANITIZER_DATA_DIR": str(workdir / f"worker-{group}"),
+            "SANITIZER_LOG_LEVEL": "warning",
+        }
+    )

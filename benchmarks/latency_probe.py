@@ -1,0 +1,171 @@
+"""Raw-produce to sanitized-consume latency, without any id surviving the sanitizer.
+
+The sanitizer pseudonymizes event ids and floors timestamps (and the record timestamps it
+writes), so no field of an output names its input. What survives is order: all events of a
+user travel in one raw partition, one worker processes them in order, and their outputs share
+one key (the user's pseudonym) and so one sanitized partition. Hence the k-th output with key K
+is the k-th input event of the user whose pseudonym is K that the policy keeps (neither dropped
+nor quarantined). We compute, in-process with the worker's key and policy, which input events
+survive and their pseudonym; the producer records the wall-clock send time of every message
+(paced at a fixed rate); a consumer in a separate process (so it does not share the producer's
+GIL) records the wall-clock receive time of every output. Latency = receive - send, so it
+includes the producer's linger (1 ms), the broker, the worker's batching window and the
+consumer's fetch wait (10 ms at most).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+from uuid import uuid4
+
+import orjson
+from kafka import KafkaConsumer
+
+from streams.simulate import make_producer
+from streams.synthetic.message import Message
+from transforms.pipeline import Pipeline, Sanitized
+
+
+def _consume(
+    bootstrap: str, topic: str, expected: int, skip: bytes, ready: Any, out: Connection
+) -> None:
+    consumer = KafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"latency-{topic}",
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=10,
+        max_poll_records=5000,
+    )
+    while not consumer.assignment():
+        consumer.poll(timeout_ms=100)
+    ready.set()
+    received: list[tuple[bytes, float]] = []
+    deadline = None
+    while len(received) < expected:
+        batches = consumer.poll(timeout_ms=100)
+        now = time.time()
+        for records in batches.values():
+            received.extend((record.key, now) for record in records if record.key != skip)
+        if out.poll():  # the producer is done: wait at most 30 s more
+            deadline = deadline or now + 30
+        if deadline is not None and now > deadline:
+            break
+    consumer.close()
+    out.send(received)
+
+
+WARM_UP_USER = "latency-warm-up"
+
+
+def warm_up(producer: Any, raw: str, messages: list[Message]) -> None:
+    """Three seconds of a throwaway user first, so the measured run starts with the worker
+    fetching, its caches warm and its group settled (startup is not what we measure)."""
+    for _ in range(150):
+        for message in messages[:20]:
+            # Own user and session: stateful stages (per-session typing summaries, seq
+            # renumbering) must see the measured users' events exactly as the replay does.
+            events = [
+                {**e, "user_id": WARM_UP_USER, "session_id": WARM_UP_USER, "event_id": str(uuid4())}
+                for e in message.events
+                if isinstance(e, dict)
+            ]
+            value = orjson.dumps(events if message.batch else events[0])
+            producer.send(raw, key=WARM_UP_USER.encode(), value=value)
+        time.sleep(0.02)
+    producer.flush()
+    time.sleep(2.0)
+
+
+def _warm_up_key(pipeline: Pipeline, messages: list[Message]) -> bytes:
+    """The output key (user pseudonym) of the warm-up user, to leave its records out."""
+    for message in messages:
+        for event in message.events:
+            if isinstance(event, dict):
+                probe = {**event, "user_id": WARM_UP_USER, "session_id": WARM_UP_USER}
+                outcome = pipeline.sanitize(probe)
+                if type(outcome) is Sanitized:
+                    return str(outcome.event["user_id"]).encode()
+    raise ValueError("the policy keeps no event of these messages")
+
+
+def survivors(messages: list[Message], pipeline: Pipeline) -> dict[bytes, list[int]]:
+    """Pseudonym -> indexes of the messages whose kept events carry it, in order."""
+    expected: dict[bytes, list[int]] = defaultdict(list)
+    for index, message in enumerate(messages):
+        for outcome in pipeline.sanitize_message(message.value()):
+            if type(outcome) is Sanitized:
+                expected[outcome.event["user_id"].encode()].append(index)
+    return expected
+
+
+def measure_latency(
+    bootstrap: str,
+    raw: str,
+    sanitized: str,
+    messages: list[Message],
+    pipeline: Pipeline,
+    rate: float,
+    worker_cpu: Callable[[], float] = lambda: 0.0,
+) -> dict[str, float]:
+    """Produce ``messages`` at ``rate`` events/s and return latency percentiles in ms."""
+    expected = survivors(messages, pipeline)
+    total = sum(len(indexes) for indexes in expected.values())
+    spawn = multiprocessing.get_context("spawn")
+    ready, (mine, theirs) = spawn.Event(), spawn.Pipe()
+    args = (bootstrap, sanitized, total, _warm_up_key(pipeline, messages), ready, theirs)
+    consumer = spawn.Process(target=_consume, args=args)
+    consumer.start()
+    if not ready.wait(60):
+        consumer.kill()
+        raise RuntimeError("the latency consumer got no partitions in 60 s")
+    producer = make_producer(bootstrap, linger_ms=1)
+    warm_up(producer, raw, messages)
+    sent: list[float] = []
+    cpu_before = worker_cpu()
+    started, events = time.perf_counter(), 0
+    for message in messages:
+        ahead = events / rate - (time.perf_counter() - started)
+        if ahead > 0:
+            time.sleep(ahead)
+        sent.append(time.time())
+        producer.send(raw, key=message.key.encode(), value=message.value())
+        events += len(message.events)
+    producer.flush()
+    produce_seconds = time.perf_counter() - started
+    # The worker's CPU while the paced load ran: per event, and as a share of one core.
+    cpu_used = worker_cpu() - cpu_before
+    producer.close()
+    mine.send("done")
+    received: list[tuple[bytes, float]] = mine.recv()
+    consumer.join(10)
+    seen: dict[bytes, int] = defaultdict(int)
+    latencies = []
+    for key, at in received:
+        k = seen[key]
+        seen[key] += 1
+        if k < len(expected.get(key, ())):
+            latencies.append((at - sent[expected[key][k]]) * 1000)
+    latencies = latencies[len(latencies) // 10 :]  # the first 10 % warm caches and the group
+    cuts = statistics.quantiles(latencies, n=100)
+    tenth = max(len(latencies) // 10, 1)
+    # A worker that keeps up has the same median at the start and at the end; a growing
+    # median means the offered rate was above what it sustained while sharing the CPU.
+    drift = statistics.median(latencies[-tenth:]) - statistics.median(latencies[:tenth])
+    return {
+        "p50_ms": cuts[49],
+        "p99_ms": cuts[98],
+        "max_ms": max(latencies),
+        "drift_ms": drift,
+        "samples": len(latencies),
+        "missing": total - len(received),
+        "offered_events_per_s": events / produce_seconds,
+        "worker_cpu_us_per_event": cpu_used / max(events, 1) * 1e6,
+        "worker_core_share": cpu_used / produce_seconds,
+    }
