@@ -89,6 +89,13 @@ class ServiceSettings(BaseSettings):
         ge=1024 * 1024,
         description="per fetch; below ~4 MiB a worker on 50-event batches waits for input",
     )
+    fetch_max_wait_ms: int = Field(
+        50,
+        ge=1,
+        le=1500,
+        description="how long the broker may hold a fetch that finds no new data; it bounds "
+        "intake stalls (Faust's own 1,500 ms stalled the worker, see streams/agents.py)",
+    )
     commit_interval_s: float = Field(1.0, gt=0)
     session_timeout_s: float = Field(
         30.0, ge=6, description="how soon the group gives a dead worker's partitions away"
