@@ -122,19 +122,27 @@ def key_env() -> dict[str, str]:
     return env | {"SANITIZER_HMAC_KEY": "acceptance-test-key-" + "0" * 24}
 
 
-def test_foreign_corpus_leaves_no_secret_and_counts_reconcile(
-    tmp_path: Path, key_env: dict[str, str]
-) -> None:
+def sanitize_corpus(
+    tmp_path: Path, env: dict[str, str], seed: int, *options: str
+) -> tuple[Corpus, Path, Path, subprocess.CompletedProcess[str]]:
+    """Write a fresh corpus and its directory, and run ``sanitizer sanitize`` over them."""
     directory = tmp_path / "people.csv"
-    corpus = build_corpus(directory, random.Random(20261126))
+    corpus = build_corpus(directory, random.Random(seed))
     source = tmp_path / "raw.jsonl"
     source.write_bytes(b"\n".join(corpus.lines) + b"\n")
     out, quarantine = tmp_path / "out.jsonl", tmp_path / "q.jsonl"
-    ledger = tmp_path / "dropped.jsonl"
-
     result = run_sanitize(str(source), "-o", str(out), "-q", str(quarantine),
-                          "--directory", str(directory), "--dropped", str(ledger),
-                          env=key_env)  # fmt: skip
+                          "--directory", str(directory), *options, env=env)  # fmt: skip
+    return corpus, out, quarantine, result
+
+
+def test_foreign_corpus_leaves_no_secret_and_counts_reconcile(
+    tmp_path: Path, key_env: dict[str, str]
+) -> None:
+    ledger = tmp_path / "dropped.jsonl"
+    corpus, out, quarantine, result = sanitize_corpus(
+        tmp_path, key_env, 20261126, "--dropped", str(ledger)
+    )
 
     assert result.returncode == 0, result.stderr
     sanitized = out.read_bytes().splitlines()
@@ -210,14 +218,9 @@ def test_setup_errors_exit_non_zero_with_a_clear_message(
 def test_per_event_policy_gives_one_output_line_per_valid_event(
     tmp_path: Path, key_env: dict[str, str]
 ) -> None:
-    directory = tmp_path / "people.csv"
-    corpus = build_corpus(directory, random.Random(7))
-    source = tmp_path / "raw.jsonl"
-    source.write_bytes(b"\n".join(corpus.lines) + b"\n")
-    out, quarantine = tmp_path / "out.jsonl", tmp_path / "q.jsonl"
-    result = run_sanitize(str(source), "-o", str(out), "-q", str(quarantine),
-                          "--directory", str(directory), "--policy", "builtin:per-event",
-                          env=key_env)  # fmt: skip
+    corpus, out, quarantine, result = sanitize_corpus(
+        tmp_path, key_env, 7, "--policy", "builtin:per-event"
+    )
     assert result.returncode == 0, result.stderr
     assert len(out.read_bytes().splitlines()) == corpus.valid
     assert len(quarantine.read_bytes().splitlines()) == corpus.malformed
