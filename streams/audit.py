@@ -8,14 +8,17 @@ placeholders such as ``<PERSON>`` are what scrubbing leaves, so neither is a fin
 names the line and field and shows at most the first two characters and the length of what was
 found. The exit code is 1 when anything is found.
 
-TODO(kafka): a ``--topic`` source reading a sanitized topic from the beginning; the scanner
-below takes any iterable of lines, so it only needs a consumer loop.
+The source is a JSONL file, or with ``--topic`` a Kafka topic read from its beginning to the end
+offsets it has when the audit starts (connection settings from the ``SANITIZER_*`` environment,
+as for the worker). For a topic, a finding's "line" is the record's number in the scan, and the
+summary maps it to a partition and offset.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -157,10 +160,57 @@ def read_needles(path: Path | None) -> list[str]:
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def topic_records(topic: str, bootstrap: str | None) -> Iterator[tuple[str, bytes]]:
+    """(partition/offset, value) of every record now in ``topic``, from the beginning."""
+    from kafka import KafkaConsumer, TopicPartition  # only the topic source needs a client
+
+    from streams.settings import load_settings
+
+    overrides = {"bootstrap_servers": bootstrap} if bootstrap else {}
+    consumer = KafkaConsumer(
+        enable_auto_commit=False, **load_settings(**overrides).kafka_python_config()
+    )
+    try:
+        partitions = [
+            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        if not partitions:
+            raise typer.BadParameter(f"topic {topic!r} does not exist", param_hint="--topic")
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        pending = {tp for tp in partitions if ends[tp] > consumer.position(tp)}
+        while pending:
+            for tp, records in consumer.poll(timeout_ms=1000).items():
+                for record in records:
+                    if record.offset < ends[tp] and record.value is not None:
+                        yield f"{tp.partition}/{record.offset}", record.value
+                if consumer.position(tp) >= ends[tp]:
+                    pending.discard(tp)
+    finally:
+        consumer.close()
+
+
+def values_noting_location(
+    records: Iterable[tuple[str, bytes]], where: list[str]
+) -> Iterator[bytes]:
+    """The values, while ``where[n - 1]`` keeps the location of the n-th one for the report."""
+    for location, value in records:
+        where.append(location)
+        yield value
+
+
 def audit(
     sanitized: Annotated[
-        Path, typer.Argument(help="sanitized output, JSONL", exists=True, dir_okay=False)
-    ],
+        Path | None,
+        typer.Argument(help="sanitized output, JSONL", exists=True, dir_okay=False),
+    ] = None,
+    topic: Annotated[
+        str | None, typer.Option(help="audit this Kafka topic instead of a file")
+    ] = None,
+    bootstrap: Annotated[
+        str | None, typer.Option(help="brokers for --topic (default: SANITIZER_BOOTSTRAP_SERVERS)")
+    ] = None,
     canaries: Annotated[
         Path | None, typer.Option(help="file of canary strings, one per line")
     ] = None,
@@ -176,6 +226,9 @@ def audit(
     """Scan sanitized output for canaries, raw identifiers, directory entries and PII.
     Exits 1 on any finding, naming line and field but never the whole secret."""
     console = Console()
+    if (sanitized is None) == (topic is None):
+        console.print("[red]audit: give a sanitized JSONL file or --topic, not both[/red]")
+        raise typer.Exit(2)
     try:
         people = Directory.from_csv(directory) if directory else None
         needles = [
@@ -187,12 +240,20 @@ def audit(
         raise typer.Exit(2) from None
     scanner = Scanner(needles, people, presidio=presidio)
     count = 0
-    with sanitized.open("rb") as handle:
-        for finding in scanner.scan_lines(handle):
+    source = str(sanitized) if sanitized is not None else f"topic {topic}"
+    with ExitStack() as stack:
+        where: list[str] = []
+        if sanitized is not None:
+            lines: Iterable[bytes] = stack.enter_context(sanitized.open("rb"))
+        else:
+            assert topic is not None
+            lines = values_noting_location(topic_records(topic, bootstrap), where)
+        for finding in scanner.scan_lines(lines):
             count += 1
             if count <= max_shown:
-                console.print(finding.describe(), markup=False)
+                at = f" (record at partition/offset {where[finding.line - 1]})" if where else ""
+                console.print(finding.describe() + at, markup=False)
     if count:
-        console.print(f"[red]audit: {count} finding(s) in {sanitized}[/red]")
+        console.print(f"[red]audit: {count} finding(s) in {source}[/red]")
         raise typer.Exit(1)
-    console.print(f"audit: no findings in {sanitized}", markup=False)
+    console.print(f"audit: no findings in {source}", markup=False)
