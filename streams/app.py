@@ -27,7 +27,7 @@ from streams.metrics import BatchMonitor, ServiceMetrics
 from streams.optout import OPTED_OUT_VALUE, Registry, optout_table, registry_of
 from streams.publisher import timestamp_floor_ms
 from streams.routing import Router
-from streams.runtime import SetupError, make_pipeline
+from streams.runtime import SetupError, pipeline_for
 from streams.settings import SecurityProtocol, ServiceSettings, load_settings
 from transforms.pipeline import Pipeline
 from transforms.policy import load_policy
@@ -138,11 +138,7 @@ def build_app_from_env(**overrides: Any) -> faust.App:
     """Settings from the environment, the pipeline (fails fast on a bad key or policy), the app."""
     settings = load_settings(**overrides)
     try:
-        pipeline = make_pipeline(
-            settings.policy_path,
-            settings.directory_path,
-            insecure_dev_key=settings.insecure_dev_key,
-        )
+        pipeline = pipeline_for(settings)
     except SetupError as error:
         raise SystemExit(f"error: {error}") from None
     return create_app(settings, pipeline)

@@ -7,6 +7,7 @@ the same code everywhere. Errors are raised as ``SetupError`` with a message a u
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from transforms.context import Context
 from transforms.directory import Directory, DirectoryError
@@ -14,14 +15,15 @@ from transforms.keyring import Keyring, KeyringError, load_keyring
 from transforms.pipeline import Pipeline
 from transforms.policy import PolicyError, build_pipeline, load_policy
 
+if TYPE_CHECKING:
+    from streams.settings import ServiceSettings
+
 
 class SetupError(RuntimeError):
     pass
 
 
-def load_context(
-    directory_path: Path | str | None, *, insecure_dev_key: bool = False
-) -> Context:
+def load_context(directory_path: Path | str | None, *, insecure_dev_key: bool = False) -> Context:
     try:
         keyring: Keyring = load_keyring(insecure_dev_key=insecure_dev_key)
         directory = Directory.from_csv(directory_path) if directory_path else None
@@ -41,3 +43,11 @@ def make_pipeline(
         return build_pipeline(load_policy(policy_path), context)
     except PolicyError as error:
         raise SetupError(str(error)) from None
+
+
+def pipeline_for(settings: ServiceSettings) -> Pipeline:
+    """A worker's pipeline from its settings, built before Faust starts so that a missing key or
+    a bad policy fails in a second, clearly. Raises ``SetupError``."""
+    return make_pipeline(
+        settings.policy_path, settings.directory_path, insecure_dev_key=settings.insecure_dev_key
+    )

@@ -14,7 +14,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from streams.runtime import SetupError, make_pipeline
+from streams.runtime import SetupError, pipeline_for
 from streams.settings import ServiceSettings, load_settings
 from transforms.pipeline import Pipeline
 
@@ -49,12 +49,7 @@ def worker(
     """Run a streaming worker: raw topic → sanitized topic (or quarantine). Config: SANITIZER_*."""
     settings = _settings(insecure_dev_key=insecure_dev_key or None, log_level=log_level)
     try:
-        # Built before Faust starts, so a missing key or a bad policy fails in a second, clearly.
-        pipeline = make_pipeline(
-            settings.policy_path,
-            settings.directory_path,
-            insecure_dev_key=settings.insecure_dev_key,
-        )
+        pipeline = pipeline_for(settings)
     except SetupError as error:
         stderr.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(2) from None
