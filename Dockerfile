@@ -14,6 +14,9 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY transforms ./transforms
 COPY streams ./streams
+COPY cli ./cli
+COPY privacy ./privacy
+COPY localdev ./localdev
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin sanitizer
 

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import e2e_harness as h
 
-from streams.kafka_local import LocalKafka
-from streams.synthetic.sessions import generate
-from streams.worker_process import WorkerProcess, clean_environment, free_port, worker_command
+from localdev.kafka import LocalKafka
+from localdev.synthetic.sessions import generate
+from localdev.worker_process import WorkerProcess, clean_environment, free_port, worker_command
 
 BENCH_DIR = Path(__file__).resolve().parent
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import e2e_harness as h
 from bench_e2e import run_sanitizer
 
-from streams.kafka_local import LocalKafka
-from streams.worker_process import WorkerProcess, clean_environment
+from localdev.kafka import LocalKafka
+from localdev.worker_process import WorkerProcess, clean_environment
 
 BENCH_DIR = Path(__file__).resolve().parent
 

@@ -24,11 +24,11 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from streams.simulate import limit_events, make_producer  # noqa: E402
-from streams.synthetic.message import Message  # noqa: E402
-from streams.synthetic.pii import write_directory_csv  # noqa: E402
-from streams.synthetic.sessions import generate  # noqa: E402
-from streams.worker_process import WorkerProcess  # noqa: E402
+from localdev.simulate import limit_events, make_producer  # noqa: E402
+from localdev.synthetic.message import Message  # noqa: E402
+from localdev.synthetic.pii import write_directory_csv  # noqa: E402
+from localdev.synthetic.sessions import generate  # noqa: E402
+from localdev.worker_process import WorkerProcess  # noqa: E402
 from transforms.context import Context  # noqa: E402
 from transforms.directory import Directory  # noqa: E402
 from transforms.keyring import Keyring  # noqa: E402
@@ -184,7 +184,7 @@ def worker_env(
     port: int,
     workdir: Path,
 ) -> dict[str, str]:
-    from streams.worker_process import clean_environment
+    from localdev.worker_process import clean_environment
 
     return clean_environment(
         {

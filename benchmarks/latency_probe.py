@@ -27,8 +27,8 @@ from uuid import uuid4
 import orjson
 from kafka import KafkaConsumer
 
-from streams.simulate import make_producer
-from streams.synthetic.message import Message
+from localdev.simulate import make_producer
+from localdev.synthetic.message import Message
 from transforms.pipeline import Pipeline, Sanitized
 
 

@@ -75,17 +75,13 @@ ENVELOPE: dict[str, FieldSpec] = {
 _KEY_FIELDS = {
     "key": FieldSpec("str", required=True, max_len=64),
     "code": FieldSpec("str", max_len=64),
-    "modifiers": FieldSpec(
-        "str_list", choices=frozenset({"shift", "ctrl", "alt", "meta"})
-    ),
+    "modifiers": FieldSpec("str_list", choices=frozenset({"shift", "ctrl", "alt", "meta"})),
     "repeat": FieldSpec("bool"),
 }
 _POINTER_FIELDS = {
     "x": FieldSpec("number", required=True),
     "y": FieldSpec("number", required=True),
-    "button": FieldSpec(
-        "str", choices=frozenset({"left", "right", "middle", "back", "forward"})
-    ),
+    "button": FieldSpec("str", choices=frozenset({"left", "right", "middle", "back", "forward"})),
     "clicks": FieldSpec("int"),
 }
 
@@ -179,9 +175,7 @@ def _check(name: str, spec: FieldSpec, value: Any) -> tuple[Any, Quarantined | N
 
 
 _REQUIRED: dict[str, frozenset[str]] = {
-    event_type: frozenset(
-        name for name, spec in (ENVELOPE | fields).items() if spec.required
-    )
+    event_type: frozenset(name for name, spec in (ENVELOPE | fields).items() if spec.required)
     for event_type, fields in TYPE_FIELDS.items()
 }
 

@@ -107,9 +107,7 @@ class Keyring:
         return f"{self.key_id}/{epoch}" if epoch else self.key_id
 
 
-def load_keyring(
-    env: dict[str, str] | None = None, *, insecure_dev_key: bool = False
-) -> Keyring:
+def load_keyring(env: dict[str, str] | None = None, *, insecure_dev_key: bool = False) -> Keyring:
     """Load the master key from SANITIZER_HMAC_KEY or the file named by SANITIZER_HMAC_KEY_FILE.
 
     Refuses (KeyringError) when neither is set, unless ``insecure_dev_key`` is explicitly asked for.

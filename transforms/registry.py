@@ -52,9 +52,7 @@ _REGISTRY: dict[str, TransformSpec[Any]] = {}
 _entry_points_loaded = False
 
 
-def register(
-    name: str, config: type[ConfigT]
-) -> Callable[[Factory[ConfigT]], Factory[ConfigT]]:
+def register(name: str, config: type[ConfigT]) -> Callable[[Factory[ConfigT]], Factory[ConfigT]]:
     """Register a transform factory under ``name``. Use as a decorator on the factory, which
     stays a plain function: ``factory(Config(...), Context(...))`` builds the transform."""
 

@@ -1,7 +1,7 @@
 """Fixtures for integration tests that need a real Kafka broker.
 
 ``kafka_broker`` (session scope) starts one single-node KRaft broker
-(:class:`streams.kafka_local.LocalKafka`) for the whole test session; its
+(:class:`localdev.kafka.LocalKafka`) for the whole test session; its
 address is ``kafka_broker.bootstrap``. ``topic_factory`` (function scope)
 creates uniquely named topics on it and deletes them afterwards.
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaAdminClient
 
-from streams.kafka_local import KAFKA_VERSION, LocalKafka, default_cache_dir
+from localdev.kafka import KAFKA_VERSION, LocalKafka, default_cache_dir
 
 _INTEGRATION_DIR = Path(__file__).resolve().parent
 
@@ -134,7 +134,7 @@ def start_worker(service_env: dict[str, str], tmp_path: Path) -> Iterator[Callab
     """``start(**env) -> WorkerProcess``: ``sanitizer worker`` as a child process, healthy
     when returned; every worker is stopped (SIGTERM, bounded) at teardown, and its log tail
     printed (pytest shows it when the test fails)."""
-    from streams.worker_process import WorkerProcess, clean_environment, free_port, worker_command
+    from localdev.worker_process import WorkerProcess, clean_environment, free_port, worker_command
 
     workers: list[WorkerProcess] = []
 

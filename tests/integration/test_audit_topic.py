@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 from kafka import KafkaProducer
 
-from streams.kafka_local import LocalKafka
+from localdev.kafka import LocalKafka
 from tests.integration.conftest import TopicFactory
 
 CLEAN = {
@@ -32,7 +32,7 @@ def produce(bootstrap: str, topic: str, events: list[dict[str, object]]) -> None
 def run_audit(bootstrap: str, topic: str, canaries: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SANITIZER_")}
     return subprocess.run(
-        [sys.executable, "-m", "streams.cli", "audit", "--topic", topic, "--bootstrap", bootstrap,
+        [sys.executable, "-m", "cli.main", "audit", "--topic", topic, "--bootstrap", bootstrap,
          "--canaries", str(canaries), "--no-presidio"],
         capture_output=True, text=True, env=env, timeout=120,
     )  # fmt: skip

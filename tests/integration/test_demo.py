@@ -12,11 +12,11 @@ import time
 import orjson
 import pytest
 
-from streams.kafka_local import KAFKA_VERSION, default_cache_dir
-from streams.synthetic.sessions import generate
+from localdev.kafka import KAFKA_VERSION, default_cache_dir
+from localdev.synthetic.sessions import generate
 
 SEED, USERS = 11, 6
-RUN_DEMO = "import typer; from streams.demo import demo; typer.run(demo)"
+RUN_DEMO = "import typer; from cli.demo import demo; typer.run(demo)"
 
 
 def _needs_kafka() -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from kafka import KafkaConsumer, KafkaProducer
 
-from streams.kafka_local import LocalKafka
+from localdev.kafka import LocalKafka
 
 if TYPE_CHECKING:  # conftest is pytest's to import; only borrow its type alias
     from tests.integration.conftest import TopicFactory

@@ -209,7 +209,7 @@ def sanitized_by_event_id(records: Iterable[ConsumerRecord]) -> dict[str, list[d
 
 
 def health(worker: Any) -> dict[str, Any]:
-    """The worker's ``/healthz`` report (a ``streams.worker_process.WorkerProcess``)."""
+    """The worker's ``/healthz`` report (a ``localdev.worker_process.WorkerProcess``)."""
     url = f"http://127.0.0.1:{worker.metrics_port}/healthz"
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -220,10 +220,10 @@ def health(worker: Any) -> dict[str, Any]:
 
 def sanitizer_cli(env: dict[str, str], *args: str) -> str:
     """Run ``sanitizer ARGS`` (the real command line) with ``env`` as its only settings."""
-    from streams.worker_process import clean_environment
+    from localdev.worker_process import clean_environment
 
     done = subprocess.run(
-        [sys.executable, "-m", "streams.cli", *args],
+        [sys.executable, "-m", "cli.main", *args],
         env=clean_environment(env),
         capture_output=True,
         text=True,
