@@ -5,8 +5,8 @@ summary), the original ``seq`` would still count them, so the gap between two ke
 exactly how many keys were typed between them or where a release fell. After this stage
 ``seq`` is dense within a session: it gives the order of the kept events and nothing else.
 
-State is one counter per session, in memory bounded by ``max_sessions`` (least recently used
-sessions are evicted). When an evicted session comes back, numbering resumes from its original
+State is one counter per session, in the context's session store (``transforms.state``: by
+default in memory, bounded by ``max_sessions``, least recently used evicted first). When an evicted session comes back, numbering resumes from its original
 ``seq`` rounded up to a multiple of ``resume_block``: still increasing, and it reveals only the
 session's coarse length so far. Deterministic for a given input order; transforms see one
 user's events in order (Kafka partitions by user), so one instance per consumer is correct.
@@ -15,12 +15,11 @@ Place it after every stage that drops events and before ``allowlist_fields``.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from pydantic import Field
 
 from transforms.context import Context
 from transforms.registry import Event, Transform, TransformConfig, register
+from transforms.state import session_key
 
 
 class RenumberSeqConfig(TransformConfig):
@@ -40,19 +39,17 @@ def resume_point(original_seq: int, block: int) -> int:
 @register("renumber_seq", RenumberSeqConfig)
 def renumber_seq(config: RenumberSeqConfig, context: Context) -> Transform:
     """Rewrite ``seq`` as a dense per-session counter of the events that reach this stage."""
-    counters: OrderedDict[tuple[str, str], int] = OrderedDict()
-    max_sessions, block = config.max_sessions, config.resume_block
+    counters = context.session_state("renumber_seq", config.max_sessions)
+    block = config.resume_block
 
     def renumber(event: Event) -> Event:
         seq = event.get("seq")
         if seq is None:
             return event
-        session = (event["user_id"], event["session_id"])
-        number = counters.pop(session, None)
+        session = session_key(event)
+        number = counters.get(session)
         if number is None:
             number = resume_point(seq, block)
-            while len(counters) >= max_sessions:
-                counters.popitem(last=False)
         counters[session] = number + 1
         return {**event, "seq": number}
 

@@ -23,21 +23,21 @@ Run ``renumber_seq`` after this stage, or the ``seq`` gaps give the exact key co
 Emitting in place of the key that moved a bucket means no event is delayed, and nothing is
 lost at the end of a session, which a "summary when the burst ends" design cannot promise
 when a transform returns one event per input. Consumers take the last summary per burst.
-State is per session (the open burst's window and counts), bounded by ``max_sessions`` with
-least recently used eviction, and deterministic for a given input order (Kafka partitions by
+State is per session (the open burst's window and counts), kept in the context's session store
+(``transforms.state``: by default in memory, bounded by ``max_sessions`` with least recently
+used eviction), and deterministic for a given input order (Kafka partitions by
 user, so one instance sees a user's events in order). An evicted session starts a new burst.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field, field_validator
 
 from transforms.context import Context
 from transforms.registry import Event, Transform, TransformConfig, register
+from transforms.state import session_key
 from transforms.strip_typed_text import length_bucket
 
 CHARACTER_CLASSES = frozenset({"letter", "digit", "punctuation", "whitespace"})
@@ -89,16 +89,6 @@ class SummarizeTypingConfig(TransformConfig):
         return value
 
 
-@dataclass(slots=True)
-class _Burst:
-    window: int
-    start: int
-    last: int
-    characters: int = 0
-    corrections: int = 0
-    emitted: tuple[str, str] = ("0", "0")
-
-
 def is_text_entry(event: Event) -> bool:
     """A key event that types or corrects text (as opposed to a command or shortcut)."""
     if event["type"] not in ("key_down", "key_up"):
@@ -112,50 +102,43 @@ def is_text_entry(event: Event) -> bool:
 @register("summarize_typing", SummarizeTypingConfig)
 def summarize_typing(config: SummarizeTypingConfig, context: Context) -> Transform:
     """Replace typing bursts by coarse summaries (characters and corrections, bucketed)."""
-    bursts: OrderedDict[tuple[str, str], _Burst] = OrderedDict()
-
+    # Per session, the open burst: [window, start ts, last ts, characters, corrections,
+    # emitted length bucket, emitted corrections bucket] (plain values: see transforms.state).
+    bursts = context.session_state("summarize_typing", config.max_sessions)
     window_ms, idle_ms = config.window_ms, config.idle_ms
 
-    def burst_for(session: tuple[str, str], ts: int) -> _Burst:
-        burst = bursts.pop(session, None)
-        window = ts - ts % window_ms
-        if (
-            burst is None
-            or burst.window != window
-            or (idle_ms is not None and ts - burst.last > idle_ms)
-        ):
-            burst = _Burst(window=window, start=ts, last=ts)
-            while len(bursts) >= config.max_sessions:
-                bursts.popitem(last=False)
-        bursts[session] = burst
-        return burst
-
     def summarize(event: Event) -> Event | None:
-        session = (event["user_id"], event["session_id"])
+        session = session_key(event)
         if not is_text_entry(event):
             bursts.pop(session, None)  # a command or any other event ends the burst
             return event
         if event["type"] == "key_up":
             return None  # releases carry only timing
-        burst = burst_for(session, event["ts"])
-        burst.last = event["ts"]
+        ts = event["ts"]
+        window = ts - ts % window_ms
+        burst = bursts.get(session)
+        if burst is None or burst[0] != window or (idle_ms is not None and ts - burst[2] > idle_ms):
+            burst = [window, ts, ts, 0, 0, "0", "0"]
+        characters, corrections = burst[3], burst[4]
         cls = event.get("key_class")
         if cls in CHARACTER_CLASSES:
-            burst.characters += 1
+            characters += 1
         elif cls in CORRECTION_CLASSES:
-            burst.corrections += 1
+            corrections += 1
         buckets = (
-            length_bucket(burst.characters, config.length_buckets),
-            length_bucket(burst.corrections, config.correction_buckets),
+            length_bucket(characters, config.length_buckets),
+            length_bucket(corrections, config.correction_buckets),
         )
-        if buckets == burst.emitted or (
-            not config.emit_on_corrections and buckets[0] == burst.emitted[0]
-        ):
+        emitted = (burst[5], burst[6])
+        silent = buckets == emitted or (not config.emit_on_corrections and buckets[0] == emitted[0])
+        if not silent:
+            emitted = buckets
+        bursts[session] = [window, burst[1], ts, characters, corrections, *emitted]
+        if silent:
             return None
-        burst.emitted = buckets
         summary = {name: event[name] for name in _ENVELOPE if name in event}
         summary.update(
-            ts=burst.window if config.summary_ts == "window" else burst.start,
+            ts=window if config.summary_ts == "window" else burst[1],
             type="text_input",
             field=SUMMARY_FIELD,
             text_length=buckets[0],
