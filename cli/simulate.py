@@ -40,9 +40,20 @@ BootstrapOption = Annotated[
 TopicOption = Annotated[str | None, typer.Option(help="Kafka topic. Default: SANITIZER_RAW_TOPIC.")]
 DurationOption = Annotated[
     float | None,
-    typer.Option(help="Simulated seconds of activity per user (default 60 unless --count)."),
+    typer.Option(
+        help="Simulated time: seconds of activity per user, in the events' timestamps, not how "
+        "long the command runs (default 60 unless --count). The run takes as long as --rate "
+        "allows: with --rate 0, a second or two for 20 simulated seconds."
+    ),
 ]
-RateOption = Annotated[float, typer.Option(min=0, help="Target events/s; 0 = as fast as possible.")]
+RateOption = Annotated[
+    float,
+    typer.Option(
+        min=0,
+        help="Real-time pace, events/s sent (0 = as fast as possible). The events are the same "
+        "at any rate; the wall time is about events / rate.",
+    ),
+]
 MalformedOption = Annotated[
     float,
     typer.Option(min=0, max=1, help="Share of events broken the way buggy collectors do."),
@@ -138,11 +149,15 @@ def simulate(
 def _to_kafka(bootstrap: str | None, topic: str | None, compression: Compression,
               messages: Iterable[Message], pacer: Pacer,
               on_sent: Callable[[Message], None]) -> None:  # fmt: skip
+    from cli.errors import reporting_errors
+    from streams.connection import reporting_broker_errors
     from streams.settings import load_settings
 
-    target = topic or load_settings().raw_topic
-    producer = make_producer(bootstrap, compression)
-    try:
-        send_messages(producer, target, messages, pacer, on_sent)
-    finally:
-        producer.close(timeout=10)
+    with reporting_errors():
+        settings = load_settings(**({"bootstrap_servers": bootstrap} if bootstrap else {}))
+        with reporting_broker_errors(settings, "--bootstrap"):
+            producer = make_producer(bootstrap, compression, settings)
+            try:
+                send_messages(producer, topic or settings.raw_topic, messages, pacer, on_sent)
+            finally:
+                producer.close(timeout=10)

@@ -159,34 +159,34 @@ def read_needles(path: Path | None) -> list[str]:
 
 
 def topic_records(topic: str, bootstrap: str | None) -> Iterator[tuple[str, bytes]]:
-    """(partition/offset, value) of every record now in ``topic``, from the beginning."""
+    """(partition/offset, value) of every record now in ``topic``, from the beginning.
+    Raises ``streams.connection.BrokerError`` (one line) when Kafka cannot be reached."""
     from kafka import KafkaConsumer, TopicPartition  # only the topic source needs a client
 
+    from streams.connection import BOOTSTRAP_SETTING, reporting_broker_errors, tool_client_config
     from streams.settings import load_settings
 
-    overrides = {"bootstrap_servers": bootstrap} if bootstrap else {}
-    consumer = KafkaConsumer(
-        enable_auto_commit=False, **load_settings(**overrides).kafka_python_config()
-    )
-    try:
-        partitions = [
-            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        if not partitions:
-            raise typer.BadParameter(f"topic {topic!r} does not exist", param_hint="--topic")
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        pending = {tp for tp in partitions if ends[tp] > consumer.position(tp)}
-        while pending:
-            for tp, records in consumer.poll(timeout_ms=1000).items():
-                for record in records:
-                    if record.offset < ends[tp] and record.value is not None:
-                        yield f"{tp.partition}/{record.offset}", record.value
-                if consumer.position(tp) >= ends[tp]:
-                    pending.discard(tp)
-    finally:
-        consumer.close()
+    settings = load_settings(**({"bootstrap_servers": bootstrap} if bootstrap else {}))
+    with reporting_broker_errors(settings, "--bootstrap" if bootstrap else BOOTSTRAP_SETTING):
+        consumer = KafkaConsumer(enable_auto_commit=False, **tool_client_config(settings))
+        try:
+            numbers = consumer.partitions_for_topic(topic)
+            partitions = [TopicPartition(topic, p) for p in sorted(numbers or ())]
+            if not partitions:
+                raise typer.BadParameter(f"topic {topic!r} does not exist", param_hint="--topic")
+            consumer.assign(partitions)
+            consumer.seek_to_beginning(*partitions)
+            ends = consumer.end_offsets(partitions)
+            pending = {tp for tp in partitions if ends[tp] > consumer.position(tp)}
+            while pending:
+                for tp, records in consumer.poll(timeout_ms=1000).items():
+                    for record in records:
+                        if record.offset < ends[tp] and record.value is not None:
+                            yield f"{tp.partition}/{record.offset}", record.value
+                    if consumer.position(tp) >= ends[tp]:
+                        pending.discard(tp)
+        finally:
+            consumer.close()
 
 
 def values_noting_location(
