@@ -35,11 +35,15 @@ WARN_QUARANTINE_RATIO = 0.10
 
 PolicyOption = Annotated[
     str | None,
-    typer.Option("--policy", "-p", help="Policy file (YAML/TOML) or builtin:NAME."),
+    typer.Option(
+        "--policy", "-p", metavar="POLICY", help="Policy file (YAML/TOML) or builtin:NAME."
+    ),
 ]
 DirectoryOption = Annotated[
     Path | None,
-    typer.Option("--directory", "-d", help="Employee directory CSV: display_name,email,login."),
+    typer.Option(
+        "--directory", "-d", metavar="CSV", help="Employee directory CSV: display_name,email,login."
+    ),
 ]
 DevKeyOption = Annotated[
     bool,
@@ -142,12 +146,16 @@ def sanitize(
         str, typer.Argument(help="JSONL input file, or - for stdin.", metavar="INPUT")
     ],
     output: Annotated[
-        str, typer.Option("--output", "-o", help="Sanitized JSONL, or - for stdout.")
+        str,
+        typer.Option("--output", "-o", metavar="FILE", help="Sanitized JSONL, or - for stdout."),
     ],
     quarantine: Annotated[
         str,
         typer.Option(
-            "--quarantine", "-q", help="Quarantine JSONL (line number and reason), or - for stdout."
+            "--quarantine",
+            "-q",
+            metavar="FILE",
+            help="Quarantine JSONL (line number and reason), or - for stdout.",
         ),
     ],
     policy: PolicyOption = None,
@@ -161,6 +169,7 @@ def sanitize(
         str | None,
         typer.Option(
             "--dropped",
+            metavar="FILE",
             help="Also write a ledger of valid events dropped by a policy rule: line and rule.",
         ),
     ] = None,

@@ -25,7 +25,14 @@ def _group(help: str) -> typer.Typer:
     )
 
 
-app = _group("Anonymize interaction telemetry: batch files, or a Kafka stream with Faust workers.")
+HELP = (
+    "Anonymize interaction telemetry: batch files, or a Kafka stream with Faust workers.\n\n"
+    "Exit codes: 0 done; 1 the command found what it looks for (audit findings, too many "
+    "quarantined lines, a missing topic); 2 a usage or configuration error; 3 Kafka could not "
+    "be reached (one line naming the servers and the setting)."
+)
+
+app = _group(HELP)
 app.info.name = "sanitizer"
 
 
@@ -47,12 +54,7 @@ def main(
         ),
     ] = False,
 ) -> None:
-    """Anonymize interaction telemetry: batch files, or a Kafka stream with Faust workers.
-
-    Exit codes: 0 done; 1 the command found what it looks for (audit findings, too many
-    quarantined lines, a missing topic); 2 a usage or configuration error; 3 Kafka could not be
-    reached.
-    """
+    """The top-level options (the help text is HELP)."""
 
 
 def _add(group: typer.Typer, name: str, function: Callable[..., Any]) -> None:

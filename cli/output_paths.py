@@ -9,6 +9,7 @@ stdout mix sanitized events with quarantine records.
 from __future__ import annotations
 
 import os
+import stat
 from itertools import combinations
 from pathlib import Path
 
@@ -16,10 +17,13 @@ STDIO = "-"
 
 
 def _stat(path: str) -> os.stat_result | None:
+    """A regular file's stat; None for one that does not exist (yet), and for devices and pipes
+    (``/dev/null`` or a terminal on both sides loses nothing)."""
     try:
-        return os.fstat(0) if path == STDIO else os.stat(path)
+        result = os.fstat(0) if path == STDIO else os.stat(path)
     except OSError:
-        return None  # does not exist (yet): cannot be the same file as anything existing
+        return None
+    return result if stat.S_ISREG(result.st_mode) else None
 
 
 def clobbering_problem(source: str, targets: dict[str, str | None]) -> str | None:
