@@ -6,6 +6,7 @@ what the built-in policies hold: these print them, plugins' transforms included.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -20,6 +21,20 @@ from transforms.registry import lookup, registered_names
 stdout = Console(soft_wrap=True, highlight=False)
 
 
+def print_rows(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """A table on a terminal; tab-separated lines, one per row, when piped (for grep and cut)."""
+    if not stdout.is_terminal:
+        for row in rows:
+            typer.echo("\t".join(row))
+        return
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+    for column in headers:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    stdout.print(table)
+
+
 def _first_line(text: str) -> str:
     return " ".join(text.strip().split("\n\n")[0].split()).replace("``", "")
 
@@ -27,26 +42,22 @@ def _first_line(text: str) -> str:
 def transforms_list() -> None:
     """List the transforms a policy can name: built-in ones and plugins' (entry point group
     sanitizer.transforms), each with its one-line description."""
-    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    for column in ("transform", "from", "what it does"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for name in registered_names():
         spec = lookup(name)
         module = spec.factory.__module__
         origin = "built-in" if module.startswith("transforms.") else f"plugin {module}"
-        table.add_row(name, origin, _first_line(spec.doc) or "-")
-    stdout.print(table)
+        rows.append((name, origin, _first_line(spec.doc) or "-"))
+    print_rows(("transform", "from", "what it does"), rows)
 
 
 def policy_list() -> None:
     """List the built-in policies (use one with --policy builtin:NAME, or `extends`)."""
-    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    for column in ("policy", "stages", "description"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for name in BUILTIN_POLICIES:
         policy = load_policy(f"builtin:{name}")
-        table.add_row(f"builtin:{name}", str(len(policy.stages)), _first_line(policy.description))
-    stdout.print(table)
+        rows.append((f"builtin:{name}", str(len(policy.stages)), _first_line(policy.description)))
+    print_rows(("policy", "stages", "description"), rows)
 
 
 def policy_as_document(reference: str) -> dict[str, Any]:

@@ -11,15 +11,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from cli.catalog import print_rows
 from cli.errors import EXIT_FOUND, fail, reporting_errors, stderr, warn
 from streams.runtime import SetupError, pipeline_for
 from streams.settings import ServiceSettings, load_settings
 from streams.worker import run_worker
-
-stdout = Console(soft_wrap=True, highlight=False)
 
 
 def _settings(**overrides: object) -> ServiceSettings:
@@ -88,13 +85,11 @@ def topics_list() -> None:
         stderr.status(f"reading topics from {settings.bootstrap_servers}"),
     ):
         statuses = topic_status(settings)
-    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-    for column in ("topic", "role", "partitions", "cleanup"):
-        table.add_column(column)
+    rows = []
     for status in statuses:
         partitions = "missing" if status.partitions is None else str(status.partitions)
-        table.add_row(status.spec.name, status.role, partitions, status.cleanup or "-")
-    stdout.print(table)
+        rows.append((status.spec.name, status.role, partitions, status.cleanup or "-"))
+    print_rows(("topic", "role", "partitions", "cleanup"), rows)
     missing = [status.spec.name for status in statuses if status.partitions is None]
     if missing:
         raise fail(f"missing: {', '.join(missing)}; create them with `sanitizer topics create`",

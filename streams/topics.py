@@ -129,14 +129,13 @@ def topic_status(settings: ServiceSettings) -> list[TopicStatus]:
         cleanup: dict[str, str] = {}
         if present:
             for topic in admin.describe_topics(present):
-                partitions[topic["topic"]] = len(topic["partitions"])
+                partitions[topic["name"]] = len(topic["partitions"])
             resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in present]
-            for response in admin.describe_configs(resources):
-                for resource in response.resources:
-                    name, entries = resource[3], resource[4]
-                    for entry in entries:
-                        if entry[0] == "cleanup.policy":
-                            cleanup[name] = entry[1]
+            described = admin.describe_configs(resources, config_filter="all")
+            for name, configs in described.get("topic", {}).items():
+                entry = configs.get("cleanup.policy")
+                if entry is not None:
+                    cleanup[name] = str(entry.get("value"))
     finally:
         admin.close()
     return [

@@ -254,3 +254,31 @@ def test_transforms_list_names_every_transform_with_its_doc(run: Run) -> None:
         assert name in result.stdout
     first_words = " ".join(lookup("scrub_text").doc.split()[:3])
     assert first_words in " ".join(result.stdout.split())
+
+
+def test_a_plugin_found_by_its_entry_point_is_listed_and_usable(tmp_path: Path) -> None:
+    """As if ``pip install examples/plugin``: a distribution whose entry point names the module."""
+    import os
+    import subprocess
+
+    site = tmp_path / "site"
+    info = site / "sanitizer_grid-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: sanitizer-grid\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[sanitizer.transforms]\nsnap_pointer_to_grid = sanitizer_grid.snap_pointer_to_grid\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SANITIZER_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(site), str(PLUGIN / "src"), str(ROOT)])
+
+    def sanitizer(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+
+    listed = sanitizer("transforms", "list")
+    assert listed.returncode == 0, listed.stderr
+    line = next(line for line in listed.stdout.splitlines() if "snap_pointer_to_grid" in line)
+    assert "plugin sanitizer_grid.snap_pointer_to_grid" in line
+    assert "Floor x and y" in line
+    checked = sanitizer("check", str(PLUGIN / "policy.yaml"))
+    assert checked.returncode == 0, checked.stderr
