@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from cli.errors import reporting_errors, stderr
-from privacy.audit import NeedleSet, Scanner, read_needles, topic_records, values_noting_location
 from transforms.directory import Directory, DirectoryError
 
 
@@ -42,6 +41,10 @@ def audit(
 ) -> None:
     """Scan sanitized output for canaries, raw identifiers, directory entries and PII.
     Exits 1 on any finding, naming line and field but never the whole secret."""
+    # Imported here: Presidio takes seconds to import, and every other command would pay it.
+    from privacy.audit import NeedleSet, Scanner, read_needles, topic_records
+    from privacy.audit import values_noting_location as noting
+
     console = Console()
     if (sanitized is None) == (topic is None):
         console.print("[red]audit: give a sanitized JSONL file or --topic, not both[/red]")
@@ -67,7 +70,7 @@ def audit(
             lines: Iterable[bytes] = stack.enter_context(sanitized.open("rb"))
         else:
             assert topic is not None
-            lines = values_noting_location(topic_records(topic, bootstrap), where)
+            lines = noting(topic_records(topic, bootstrap), where)
         lines = _counting(lines, read, stack, unit)
         for finding in scanner.scan_lines(lines):
             count += 1

@@ -16,7 +16,6 @@ from cli.catalog import print_rows
 from cli.errors import EXIT_FOUND, fail, reporting_errors, stderr, warn
 from streams.runtime import SetupError, pipeline_for
 from streams.settings import ServiceSettings, load_settings
-from streams.worker import run_worker
 
 
 def _settings(**overrides: object) -> ServiceSettings:
@@ -37,6 +36,8 @@ def worker(
     ] = None,
 ) -> None:
     """Run a streaming worker: raw topic → sanitized topic (or quarantine). Config: SANITIZER_*."""
+    from streams.worker import run_worker  # Faust: imported only by the command that runs it
+
     settings = _settings(insecure_dev_key=insecure_dev_key or None, log_level=log_level)
     try:
         pipeline = pipeline_for(settings, warn=warn)
