@@ -58,7 +58,6 @@ def audit(
     except (DirectoryError, OSError, UnicodeDecodeError) as error:
         console.print(f"[red]audit: {error}[/red]")
         raise typer.Exit(2) from None
-    scanner = Scanner(needles, people, presidio=presidio)
     count = 0
     source = str(sanitized) if sanitized is not None else f"topic {topic}"
     unit = "lines" if sanitized is not None else "records"
@@ -70,7 +69,8 @@ def audit(
             lines: Iterable[bytes] = stack.enter_context(sanitized.open("rb"))
         else:
             assert topic is not None
-            lines = noting(topic_records(topic, bootstrap), where)
+            lines = noting(topic_records(topic, bootstrap), where)  # connects now
+        scanner = Scanner(needles, people, presidio=presidio)
         lines = _counting(lines, read, stack, unit)
         for finding in scanner.scan_lines(lines):
             count += 1
