@@ -17,25 +17,33 @@ from typing import IO, Annotated
 
 import orjson
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 from rich.table import Table
 
+from cli.errors import EXIT_FOUND, fail, reporting_errors, stderr, warn
+from cli.output_paths import clobbering_problem
 from streams.runtime import SetupError, make_pipeline
+from streams.settings import check_environment
 from transforms.context import Context
 from transforms.keyring import INSECURE_DEV_KEY, Keyring
 from transforms.pipeline import Dropped, Pipeline, Sanitized
 from transforms.policy import PolicyError, build_pipeline, load_policy
 
-stderr = Console(stderr=True, soft_wrap=True)  # an error message stays on one line
+# Above this share of quarantined lines a run warns: the input is probably not interaction/v1
+# at all (a wrong file, a collector bug), and a pipeline should hear about it.
+WARN_QUARANTINE_RATIO = 0.10
 
 PolicyOption = Annotated[
     str | None,
-    typer.Option("--policy", "-p", help="Policy file (YAML/TOML) or builtin:NAME."),
+    typer.Option(
+        "--policy", "-p", metavar="POLICY", help="Policy file (YAML/TOML) or builtin:NAME."
+    ),
 ]
 DirectoryOption = Annotated[
     Path | None,
-    typer.Option("--directory", "-d", help="Employee directory CSV: display_name,email,login."),
+    typer.Option(
+        "--directory", "-d", metavar="CSV", help="Employee directory CSV: display_name,email,login."
+    ),
 ]
 DevKeyOption = Annotated[
     bool,
@@ -46,15 +54,14 @@ DevKeyOption = Annotated[
 ]
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    stderr.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code)
-
-
 class BatchStats:
     def __init__(self) -> None:
         self.lines = 0
         self.outcomes: Counter[str] = Counter()
+
+    @property
+    def quarantined(self) -> int:
+        return sum(n for outcome, n in self.outcomes.items() if outcome.startswith("quarantined:"))
 
     def summary(self, seconds: float) -> Table:
         table = Table(title="sanitize summary", show_header=True, header_style="bold")
@@ -135,12 +142,21 @@ def _with_progress(handle: IO[bytes], size: int, progress: Progress) -> Iterator
 
 
 def sanitize(
-    input: Annotated[str, typer.Argument(help="JSONL input file, or - for stdin.")],
+    input: Annotated[
+        str, typer.Argument(help="JSONL input file, or - for stdin.", metavar="INPUT")
+    ],
     output: Annotated[
-        str, typer.Option("--output", "-o", help="Sanitized JSONL, or - for stdout.")
+        str,
+        typer.Option("--output", "-o", metavar="FILE", help="Sanitized JSONL, or - for stdout."),
     ],
     quarantine: Annotated[
-        str, typer.Option("--quarantine", "-q", help="Quarantine JSONL: line number and reason.")
+        str,
+        typer.Option(
+            "--quarantine",
+            "-q",
+            metavar="FILE",
+            help="Quarantine JSONL (line number and reason), or - for stdout.",
+        ),
     ],
     policy: PolicyOption = None,
     directory: DirectoryOption = None,
@@ -153,13 +169,36 @@ def sanitize(
         str | None,
         typer.Option(
             "--dropped",
+            metavar="FILE",
             help="Also write a ledger of valid events dropped by a policy rule: line and rule.",
         ),
     ] = None,
+    max_quarantine_ratio: Annotated[
+        float | None,
+        typer.Option(
+            "--max-quarantine-ratio",
+            min=0.0,
+            max=1.0,
+            help="Exit 1 when more than this share of lines is quarantined (the outputs are "
+            f"still written). Without it a run warns above {WARN_QUARANTINE_RATIO:.0%} "
+            "and exits 0.",
+        ),
+    ] = None,
 ) -> None:
-    """Sanitize a JSONL file of interaction/v1 events."""
+    """Sanitize a JSONL file of interaction/v1 events.
+
+    Exit codes: 0 done (quarantined lines included); 1 more lines quarantined than
+    --max-quarantine-ratio allows; 2 a bad policy, a missing key or an unusable file.
+    """
+    problem = clobbering_problem(
+        input, {"--output": output, "--quarantine": quarantine, "--dropped": dropped}
+    )
+    if problem is not None:
+        raise fail(problem)
+    with reporting_errors():
+        check_environment()
     try:
-        pipeline = make_pipeline(policy, directory, insecure_dev_key=insecure_dev_key)
+        pipeline = make_pipeline(policy, directory, insecure_dev_key=insecure_dev_key, warn=warn)
     except SetupError as error:
         raise fail(str(error)) from None
     stats = BatchStats()
@@ -178,18 +217,37 @@ def sanitize(
         sanitize_lines(
             lines, pipeline, out, quarantined, stats, quarantine_raw=quarantine_raw, dropped=ledger
         )
-    stderr.print(stats.summary(time.perf_counter() - started))
+    _report(stats, time.perf_counter() - started, input, max_quarantine_ratio)
+
+
+def _report(stats: BatchStats, seconds: float, source: str, max_ratio: float | None) -> None:
+    name = "stdin" if source == "-" else source
+    if stats.lines == 0:
+        stderr.print(f"0 lines in {name}: nothing to sanitize, empty outputs written")
+        return
+    stderr.print(stats.summary(seconds))
+    ratio = stats.quarantined / stats.lines
+    share = f"{stats.quarantined:,} of {stats.lines:,} lines ({ratio:.1%}) were quarantined"
+    if max_ratio is not None and ratio > max_ratio:
+        raise fail(f"{share}, more than --max-quarantine-ratio {max_ratio:g}", EXIT_FOUND)
+    if ratio > WARN_QUARANTINE_RATIO:
+        warn(f"{share}: is {name} interaction/v1 JSONL? The quarantine file says why.")
 
 
 def check(
-    policy: Annotated[Path, typer.Argument(help="Policy file to validate (YAML or TOML).")],
+    policy: Annotated[
+        str,
+        typer.Argument(help="Policy file to validate (YAML or TOML), or builtin:NAME."),
+    ],
 ) -> None:
-    """Validate a policy file without running it: structure, transforms and every config."""
+    """Validate a policy without running it: structure, transforms and every config.
+
+    Exit codes: 0 valid; 2 invalid (the message names the file, stage and field)."""
     try:
         loaded = load_policy(policy)
         # A throwaway key: checking a policy must not need the production secret.
         build_pipeline(loaded, Context(keyring=Keyring(INSECURE_DEV_KEY, "check")))
     except PolicyError as error:
-        raise fail(str(error), code=1) from None
+        raise fail(str(error)) from None
     names = ", ".join(stage.stage_name for stage in loaded.stages)
     stderr.print(f"[green]ok[/] {policy}: {len(loaded.stages)} stages ({names})")

@@ -5,16 +5,16 @@ the command line and its progress display."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cli.errors import reporting_errors
 from localdev.simulate import (
     Compression,
     Pacer,
@@ -27,6 +27,10 @@ from localdev.synthetic import malformed
 from localdev.synthetic.message import Message
 from localdev.synthetic.pii import write_directory_csv
 from localdev.synthetic.sessions import DEFAULT_START_MS, generate
+from streams.settings import ServiceSettings, load_settings
+
+if TYPE_CHECKING:
+    from kafka import KafkaProducer
 
 stderr = Console(stderr=True)
 
@@ -40,9 +44,20 @@ BootstrapOption = Annotated[
 TopicOption = Annotated[str | None, typer.Option(help="Kafka topic. Default: SANITIZER_RAW_TOPIC.")]
 DurationOption = Annotated[
     float | None,
-    typer.Option(help="Simulated seconds of activity per user (default 60 unless --count)."),
+    typer.Option(
+        help="Simulated time: seconds of activity per user, in the events' timestamps, not how "
+        "long the command runs (default 60 unless --count). The run takes as long as --rate "
+        "allows: with --rate 0, a second or two for 20 simulated seconds."
+    ),
 ]
-RateOption = Annotated[float, typer.Option(min=0, help="Target events/s; 0 = as fast as possible.")]
+RateOption = Annotated[
+    float,
+    typer.Option(
+        min=0,
+        help="Real-time pace, events/s sent (0 = as fast as possible). The events are the same "
+        "at any rate; the wall time is about events / rate.",
+    ),
+]
 MalformedOption = Annotated[
     float,
     typer.Option(min=0, max=1, help="Share of events broken the way buggy collectors do."),
@@ -106,6 +121,7 @@ def simulate(
         write_directory_csv(people, directory_out)
         stderr.print(f"directory: {len(people)} people ({users} simulated) -> {directory_out}")
 
+    producer, settings = _connect(bootstrap, compression) if bootstrap else (None, None)
     tally, pacer = Tally(), Pacer(rate)
     total = float(count) if count is not None else (duration or 0.0)
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
@@ -125,7 +141,13 @@ def simulate(
             with output.open("wb") as out:
                 write_jsonl(out, messages, pacer, on_sent)
         else:
-            _to_kafka(bootstrap, topic, compression, messages, pacer, on_sent)
+            assert producer is not None and settings is not None
+            with reporting_errors(settings, "--bootstrap"):
+                try:
+                    target = topic or settings.raw_topic
+                    send_messages(producer, target, messages, pacer, on_sent)
+                finally:
+                    producer.close(timeout=10)
         progress.update(task, completed=total)
     seconds = time.perf_counter() - pacer.started
     stderr.print(
@@ -135,14 +157,9 @@ def simulate(
     )
 
 
-def _to_kafka(bootstrap: str | None, topic: str | None, compression: Compression,
-              messages: Iterable[Message], pacer: Pacer,
-              on_sent: Callable[[Message], None]) -> None:  # fmt: skip
-    from streams.settings import load_settings
-
-    target = topic or load_settings().raw_topic
-    producer = make_producer(bootstrap, compression)
-    try:
-        send_messages(producer, target, messages, pacer, on_sent)
-    finally:
-        producer.close(timeout=10)
+def _connect(bootstrap: str, compression: Compression) -> tuple[KafkaProducer, ServiceSettings]:
+    """The producer, connected before any progress is shown: an unreachable broker is one line."""
+    with reporting_errors():
+        settings = load_settings(bootstrap_servers=bootstrap)
+    with reporting_errors(settings, "--bootstrap"), stderr.status(f"connecting to {bootstrap}"):
+        return make_producer(bootstrap, compression, settings), settings

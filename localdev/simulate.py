@@ -77,6 +77,7 @@ def make_producer(
     from kafka import KafkaProducer
     from kafka.codec import has_lz4
 
+    from streams.connection import tool_client_config
     from streams.settings import load_settings
 
     if settings is None:
@@ -89,7 +90,7 @@ def make_producer(
         "linger_ms": 20, "batch_size": 256 * 1024, "acks": 1, "max_request_size": 4 * 1024 * 1024,
         "compression_type": None if compression is Compression.none else compression.value,
     }  # fmt: skip
-    return KafkaProducer(**settings.kafka_python_config(), **(options | overrides))
+    return KafkaProducer(**tool_client_config(settings, producer=True), **(options | overrides))
 
 
 def send_messages(

@@ -27,7 +27,6 @@ import orjson
 import typer
 
 from transforms.directory import Directory
-from transforms.recognizers import build_analyzer
 
 PSEUDONYM_FIELDS = ("user_id", "device_id", "session_id", "event_id")
 _PSEUDONYM = re.compile(r"^[0-9a-f]{32}$")
@@ -84,6 +83,9 @@ class Scanner:
     ) -> None:
         self.needles = needles
         self.directory = directory
+        # Imported here: Presidio takes seconds to import, and a scan without it needs none.
+        from transforms.recognizers import build_analyzer
+
         self.analyzer = build_analyzer() if presidio else None
         self._cache: dict[tuple[str, bool], list[tuple[str, str]]] = {}
 
@@ -159,34 +161,46 @@ def read_needles(path: Path | None) -> list[str]:
 
 
 def topic_records(topic: str, bootstrap: str | None) -> Iterator[tuple[str, bytes]]:
-    """(partition/offset, value) of every record now in ``topic``, from the beginning."""
+    """(partition/offset, value) of every record now in ``topic``, from the beginning.
+
+    Connects when called, not when first iterated, so that an unreachable broker fails before
+    any scanning is set up: ``streams.connection.BrokerError``, one line."""
     from kafka import KafkaConsumer, TopicPartition  # only the topic source needs a client
 
+    from streams.connection import BOOTSTRAP_SETTING, reporting_broker_errors, tool_client_config
     from streams.settings import load_settings
 
-    overrides = {"bootstrap_servers": bootstrap} if bootstrap else {}
-    consumer = KafkaConsumer(
-        enable_auto_commit=False, **load_settings(**overrides).kafka_python_config()
-    )
-    try:
-        partitions = [
-            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
-        if not partitions:
-            raise typer.BadParameter(f"topic {topic!r} does not exist", param_hint="--topic")
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        pending = {tp for tp in partitions if ends[tp] > consumer.position(tp)}
-        while pending:
-            for tp, records in consumer.poll(timeout_ms=1000).items():
-                for record in records:
-                    if record.offset < ends[tp] and record.value is not None:
-                        yield f"{tp.partition}/{record.offset}", record.value
-                if consumer.position(tp) >= ends[tp]:
-                    pending.discard(tp)
-    finally:
-        consumer.close()
+    settings = load_settings(**({"bootstrap_servers": bootstrap} if bootstrap else {}))
+    setting = "--bootstrap" if bootstrap else BOOTSTRAP_SETTING
+    with reporting_broker_errors(settings, setting):
+        consumer = KafkaConsumer(enable_auto_commit=False, **tool_client_config(settings))
+        try:
+            numbers = consumer.partitions_for_topic(topic)
+            partitions = [TopicPartition(topic, p) for p in sorted(numbers or ())]
+            if not partitions:
+                raise typer.BadParameter(f"topic {topic!r} does not exist", param_hint="--topic")
+            consumer.assign(partitions)
+            consumer.seek_to_beginning(*partitions)
+            ends = consumer.end_offsets(partitions)
+        except BaseException:
+            consumer.close()
+            raise
+
+    def records() -> Iterator[tuple[str, bytes]]:
+        with reporting_broker_errors(settings, setting):
+            try:
+                pending = {tp for tp in partitions if ends[tp] > consumer.position(tp)}
+                while pending:
+                    for tp, batch in consumer.poll(timeout_ms=1000).items():
+                        for record in batch:
+                            if record.offset < ends[tp] and record.value is not None:
+                                yield f"{tp.partition}/{record.offset}", record.value
+                        if consumer.position(tp) >= ends[tp]:
+                            pending.discard(tp)
+            finally:
+                consumer.close()
+
+    return records()
 
 
 def values_noting_location(

@@ -19,6 +19,7 @@ from typing import Any
 import faust
 from kafka import KafkaProducer
 
+from streams.connection import BrokerError, tool_client_config
 from streams.settings import ServiceSettings
 from streams.topics import OPTOUT_PARTITIONS
 from transforms.pipeline import Dropped, Outcome, Pipeline, decode
@@ -127,8 +128,9 @@ def publish_optout(settings: ServiceSettings, user_id: str, *, opted_out: bool) 
     if not user_id:
         raise ValueError("the user id must not be empty")
     producer = KafkaProducer(
-        client_id="sanitizer-optout", acks="all", retries=5, **settings.kafka_python_config()
-    )
+        client_id="sanitizer-optout", acks="all", retries=5,
+        **tool_client_config(settings, producer=True),
+    )  # fmt: skip
     try:
         future = producer.send(
             settings.optout_topic,
@@ -138,3 +140,37 @@ def publish_optout(settings: ServiceSettings, user_id: str, *, opted_out: bool) 
         future.get(timeout=30)  # raises if the broker did not take it: the user must know
     finally:
         producer.close(timeout=10)
+
+
+def read_registry(settings: ServiceSettings) -> set[str]:
+    """``sanitizer optout list``: the raw user ids opted out now, read from the beginning of the
+    compacted topic to the end offsets it has when the read starts (the last record per key
+    wins, as in the workers' table)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(enable_auto_commit=False, **tool_client_config(settings))
+    state: dict[bytes, bytes | None] = {}
+    try:
+        numbers = consumer.partitions_for_topic(settings.optout_topic)
+        if not numbers:
+            raise BrokerError(
+                f"topic {settings.optout_topic} does not exist: run `sanitizer topics create`"
+            )
+        partitions = [TopicPartition(settings.optout_topic, n) for n in sorted(numbers)]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        pending = {tp for tp in partitions if ends[tp] > consumer.position(tp)}
+        while pending:
+            for tp, records in consumer.poll(timeout_ms=1000).items():
+                for record in records:
+                    if record.offset < ends[tp] and record.key is not None:
+                        state[record.key] = record.value
+            pending = {tp for tp in pending if consumer.position(tp) < ends[tp]}
+    finally:
+        consumer.close()
+    return {
+        key.decode("utf-8", "backslashreplace")
+        for key, value in state.items()
+        if value == OPTED_OUT_VALUE
+    }

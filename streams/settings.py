@@ -9,15 +9,27 @@ its fields are declared here so that a misspelt or missing key is caught in one 
 
 from __future__ import annotations
 
+import difflib
+import os
 import ssl
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "SANITIZER_"
+# SANITIZER_* variables read elsewhere, not settings of the service (the checker allows them).
+OTHER_VARIABLES = {
+    "SANITIZER_KAFKA_CACHE": "cache of the local Kafka broker's jars (localdev.kafka)",
+    "SANITIZER_KEYSTROKES_DIR": "the keystrokes-136m data set (privacy evaluation)",
+}
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names the variable and what to do."""
 
 
 class Guarantee(StrEnum):
@@ -163,6 +175,34 @@ class ServiceSettings(BaseSettings):
         return config
 
 
+def known_variables() -> list[str]:
+    fields = [f"{ENV_PREFIX}{name.upper()}" for name in ServiceSettings.model_fields]
+    return sorted([*fields, *OTHER_VARIABLES])
+
+
+def check_environment(env: Mapping[str, str] | None = None) -> None:
+    """Refuse a ``SANITIZER_*`` variable that nothing reads: a misspelt one would otherwise be
+    ignored silently, and the service would run on a default (say, the wrong brokers)."""
+    env = os.environ if env is None else env
+    known = known_variables()
+    for name in sorted(env):
+        if name.upper().startswith(ENV_PREFIX) and name.upper() not in known:
+            close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]}?" if close else "; the README lists the variables"
+            raise SettingsError(f"unknown variable {name}{hint}")
+
+
 def load_settings(**overrides: Any) -> ServiceSettings:
-    """Settings from the environment; keyword overrides win (command-line options)."""
-    return ServiceSettings(**overrides)
+    """Settings from the environment; keyword overrides win (command-line options).
+
+    Raises ``SettingsError`` naming the variable, for an unknown ``SANITIZER_*`` variable or a
+    bad value."""
+    check_environment()
+    try:
+        return ServiceSettings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        message = first["msg"].removeprefix("Value error, ")
+        if first["loc"]:  # a field; model-level checks name their variables themselves
+            message = f"{ENV_PREFIX}{'_'.join(map(str, first['loc'])).upper()}: {message}"
+        raise SettingsError(message) from None

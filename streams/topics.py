@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from kafka import KafkaAdminClient
 from kafka.errors import TopicAlreadyExistsError
 
+from streams.connection import tool_client_config
 from streams.settings import ServiceSettings
 
 OPTOUT_PARTITIONS = 1  # a few thousand tiny records: one partition keeps reads trivial
@@ -73,7 +74,7 @@ class CreateResult:
 def create_topics(settings: ServiceSettings, *, timeout_ms: int = 30_000) -> CreateResult:
     """Create the missing topics; existing ones are left exactly as they are (idempotent)."""
     specs = topic_specs(settings)
-    admin = KafkaAdminClient(client_id="sanitizer-topics", **settings.kafka_python_config())
+    admin = KafkaAdminClient(client_id="sanitizer-topics", **tool_client_config(settings))
     try:
         response = admin.create_topics(
             {
@@ -102,3 +103,42 @@ def create_topics(settings: ServiceSettings, *, timeout_ms: int = 30_000) -> Cre
         return CreateResult(sorted(created), sorted(existing))
     finally:
         admin.close()
+
+
+ROLES = ("raw", "sanitized", "quarantine", "opt-out")  # in topic_specs' order
+
+
+@dataclass(frozen=True)
+class TopicStatus:
+    spec: TopicSpec
+    role: str
+    partitions: int | None  # None: the topic does not exist
+    cleanup: str | None  # the topic's cleanup.policy as the cluster has it
+
+
+def topic_status(settings: ServiceSettings) -> list[TopicStatus]:
+    """``sanitizer topics list``: each of the service's topics as the cluster has it."""
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    specs = topic_specs(settings)
+    admin = KafkaAdminClient(client_id="sanitizer-topics", **tool_client_config(settings))
+    try:
+        existing = set(admin.list_topics())
+        present = [spec.name for spec in specs if spec.name in existing]
+        partitions = {}
+        cleanup: dict[str, str] = {}
+        if present:
+            for topic in admin.describe_topics(present):
+                partitions[topic["name"]] = len(topic["partitions"])
+            resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in present]
+            described = admin.describe_configs(resources, config_filter="all")
+            for name, configs in described.get("topic", {}).items():
+                entry = configs.get("cleanup.policy")
+                if entry is not None:
+                    cleanup[name] = str(entry.get("value"))
+    finally:
+        admin.close()
+    return [
+        TopicStatus(spec, role, partitions.get(spec.name), cleanup.get(spec.name))
+        for spec, role in zip(specs, ROLES, strict=True)
+    ]

@@ -81,7 +81,7 @@ def test_the_hmac_key_is_required_not_defaulted(services):
 
 
 def test_simulator_options_exist():
-    from cli.simulate import simulate
+    from cli.simulate import simulate  # the command moved to cli/ with the layout change
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     command = compose["services"]["simulator"]["command"]

@@ -10,6 +10,7 @@ safe. A policy that would let typed text or raw identifiers through is refused: 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from transforms.context import Context
 from transforms.event import EVENT_TYPES
 from transforms.pipeline import Pipeline, Stage
-from transforms.registry import lookup
+from transforms.policy_extends import EXTENSION_KEYS, ExtendError, did_you_mean, resolve_extends
+from transforms.registry import lookup, registered_names
 
 REQUIRED_STAGES = ("strip_typed_text", "pseudonymize_ids", "coarsen_timestamp", "scrub_text")
 FINAL_STAGE = "allowlist_fields"
 BUILTIN_POLICIES = ("default", "strict", "loose", "per-event")
+POLICY_VERSION = 1  # the only policy format this code reads
 
 
 class PolicyError(ValueError):
@@ -51,10 +54,14 @@ class StageSpec(BaseModel):
 
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    version: int = 1
+    version: int = POLICY_VERSION
     description: str = ""
+    extends: str | None = Field(None, description="the base policy, already resolved in stages")
     stages: tuple[StageSpec, ...]
     source: str = "<built-in default>"
+
+
+DOCUMENT_KEYS = tuple(name for name in Policy.model_fields if name != "source") + EXTENSION_KEYS
 
 
 def _describe_stage(policy: Policy, index: int) -> str:
@@ -65,23 +72,80 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
 
-def parse_policy(data: Any, source: str) -> Policy:
-    """Validate the structure of a decoded policy document."""
+def _extra_key_hint(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
+    """For a misspelt key, the closest valid key at its level."""
+    models: dict[int, type[BaseModel]] = {3: StageSpec, 5: Selector}
+    model = models.get(len(loc))
+    if model is None:
+        return ""
+    return did_you_mean(str(loc[-1]), [name for name in model.model_fields if name != "source"])
+
+
+def _check_document(data: dict[str, Any], source: str) -> None:
+    """Errors a user makes first, named before pydantic's less specific ones."""
+    for key in data:
+        if key not in DOCUMENT_KEYS:
+            raise PolicyError(
+                f"{source}: unknown key {key!r}{did_you_mean(str(key), DOCUMENT_KEYS)}"
+            )
+    version = data.get("version", POLICY_VERSION)
+    if type(version) is not int or version != POLICY_VERSION:
+        raise PolicyError(
+            f"{source}: version: {version!r} is not supported; this sanitizer reads policy "
+            f"version {POLICY_VERSION} (upgrade the sanitizer, or write a version 1 policy)"
+        )
+
+
+def parse_policy(
+    data: Any, source: str, *, base_dir: Path | None = None, seen: Sequence[str] = ()
+) -> Policy:
+    """Validate the structure of a decoded policy document (``extends`` resolved first, from
+    ``builtin:NAME`` or a file relative to ``base_dir``)."""
     if not isinstance(data, dict):
         raise PolicyError(f"{source}: a policy must be a mapping with a 'stages' list")
+    _check_document(data, source)
+
+    def load_base(reference: str) -> list[dict[str, Any]]:
+        base = _load(reference, base_dir, (*seen, source))
+        return [stage.model_dump(exclude_none=True) for stage in base.stages]
+
+    try:
+        data = resolve_extends(data, load_base)
+    except ExtendError as error:
+        raise PolicyError(f"{source}: {error}") from None
     try:
         policy = Policy.model_validate({**data, "source": source})
     except ValidationError as error:
-        first = error.errors()[0]
+        errors = error.errors()
+        # A misspelt key also leaves a required one missing; the misspelling is the cause.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = first["loc"]
         where = _location(loc)
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = f"{message}{_extra_key_hint(loc, data)}"
         if len(loc) >= 2 and loc[0] == "stages" and isinstance(loc[1], int):
             stage = data["stages"][loc[1]]
             label = stage.get("name") or stage.get("transform") if isinstance(stage, dict) else "?"
             where = f"stage {loc[1] + 1} ({label}): field {_location(loc[2:])}"
-        raise PolicyError(f"{source}: {where}: {first['msg']}") from None
+        raise PolicyError(f"{source}: {where}: {message}") from None
+    check_transforms_exist(policy)
     check_policy_shape(policy)
     return policy
+
+
+def check_transforms_exist(policy: Policy) -> None:
+    """An unknown transform is named, with the closest registered one: a typo in a required
+    stage is a typo, not a missing stage."""
+    for index, stage in enumerate(policy.stages):
+        try:
+            lookup(stage.transform)
+        except KeyError:
+            hint = did_you_mean(stage.transform, registered_names())
+            raise PolicyError(
+                f"{policy.source}: {_describe_stage(policy, index)}: field transform: "
+                f"unknown transform {stage.transform!r}{hint}"
+            ) from None
 
 
 def check_policy_shape(policy: Policy) -> None:
@@ -115,7 +179,7 @@ def check_policy_shape(policy: Policy) -> None:
             )
 
 
-def read_policy_file(path: Path) -> Policy:
+def read_policy_file(path: Path, seen: Sequence[str] = ()) -> Policy:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -127,14 +191,31 @@ def read_policy_file(path: Path) -> Policy:
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as error:
         kind = "TOML" if path.suffix == ".toml" else "YAML"
         raise PolicyError(f"{path}: not valid {kind}: {error}") from None
-    return parse_policy(data, str(path))
+    return parse_policy(data, str(path), base_dir=path.parent, seen=seen)
 
 
-def builtin_policy(name: str = "default") -> Policy:
+def builtin_policy(name: str = "default", seen: Sequence[str] = ()) -> Policy:
     if name not in BUILTIN_POLICIES:
-        raise PolicyError(f"unknown built-in policy {name!r}; known: {', '.join(BUILTIN_POLICIES)}")
+        hint = did_you_mean(name, BUILTIN_POLICIES)
+        raise PolicyError(f"unknown built-in policy {name!r}{hint}")
     text = resources.files("transforms.policies").joinpath(f"{name}.yaml").read_text("utf-8")
-    return parse_policy(yaml.safe_load(text), f"<built-in {name}>")
+    return parse_policy(yaml.safe_load(text), f"<built-in {name}>", seen=seen)
+
+
+def _load(reference: str, base_dir: Path | None, seen: Sequence[str]) -> Policy:
+    """``extends: REFERENCE`` of the policy last in ``seen``; refuses a cycle."""
+    if reference.startswith("builtin:"):
+        name = reference.removeprefix("builtin:")
+        source = f"<built-in {name}>"
+    else:
+        path = Path(reference)
+        path = path if path.is_absolute() or base_dir is None else base_dir / path
+        source = str(path)
+    if source in seen or len(seen) > 8:
+        raise PolicyError(f"{seen[-1]}: extends: {reference} extends itself (a cycle)")
+    if reference.startswith("builtin:"):
+        return builtin_policy(reference.removeprefix("builtin:"), seen)
+    return read_policy_file(Path(source), seen)
 
 
 def load_policy(path: Path | str | None = None) -> Policy:
@@ -158,9 +239,14 @@ def build_pipeline(policy: Policy, context: Context) -> Pipeline:
         try:
             transform = transform_spec.build(spec.config, context)
         except ValidationError as error:
-            first = error.errors()[0]
+            errors = error.errors()
+            first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+            message = first["msg"]
+            if first["type"] == "extra_forbidden" and len(first["loc"]) == 1:
+                known = list(transform_spec.config_model.model_fields)
+                message = f"{message}{did_you_mean(str(first['loc'][0]), known)}"
             raise PolicyError(
-                f"{where}: field config.{_location(first['loc'])}: {first['msg']}"
+                f"{where}: field config.{_location(first['loc'])}: {message}"
             ) from None
         except (RuntimeError, ValueError) as error:
             raise PolicyError(f"{where}: {error}") from None
