@@ -209,8 +209,14 @@ def valid_events(
 # --- corrupted events --------------------------------------------------------------------
 
 _WRONG_FOR_KIND: dict[str, st.SearchStrategy[Any]] = {
-    "str": json_ints | st.floats(allow_nan=False, allow_infinity=False) | st.booleans() | st.lists(st.text()),
-    "int": st.text() | st.floats(allow_nan=False, allow_infinity=False) | st.booleans() | st.lists(json_ints),
+    "str": json_ints
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.booleans()
+    | st.lists(st.text()),
+    "int": st.text()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.booleans()
+    | st.lists(json_ints),
     "number": st.text() | st.booleans() | st.lists(json_ints) | st.just({}),
     "bool": json_ints | st.text() | st.lists(st.booleans()),
     "screen": st.text()
