@@ -116,7 +116,8 @@ class WorkerProcess:
     def _get(self, path: str) -> tuple[int, bytes]:
         url = f"http://127.0.0.1:{self.metrics_port}{path}"
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            # Generous: a busy 2-core machine (tests, benchmarks) can answer slowly.
+            with urllib.request.urlopen(url, timeout=10) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.read()
