@@ -6,16 +6,21 @@ the same code everywhere. Errors are raised as ``SetupError`` with a message a u
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from transforms.context import Context
 from transforms.directory import Directory, DirectoryError
 from transforms.keyring import Keyring, KeyringError, load_keyring
 from transforms.pipeline import Pipeline
 from transforms.policy import PolicyError, build_pipeline, load_policy
+from transforms.state import StateFactory
 
 if TYPE_CHECKING:
+    from streams.session_store import PartitionedSessionState
     from streams.settings import ServiceSettings
 
 
@@ -37,17 +42,45 @@ def make_pipeline(
     directory_path: Path | str | None,
     *,
     insecure_dev_key: bool = False,
+    state: Callable[[Keyring], StateFactory] | None = None,
 ) -> Pipeline:
+    """``state``, given the keyring, makes the stage state store (default: in memory)."""
     context = load_context(directory_path, insecure_dev_key=insecure_dev_key)
+    if state is not None:
+        assert context.keyring is not None  # load_context always loads one
+        context = replace(context, state=state(context.keyring))
     try:
         return build_pipeline(load_policy(policy_path), context)
     except PolicyError as error:
         raise SetupError(str(error)) from None
 
 
+# The durable stage state each worker pipeline was built with (see session_state_of).
+_session_states: WeakKeyDictionary[Pipeline, PartitionedSessionState] = WeakKeyDictionary()
+
+
 def pipeline_for(settings: ServiceSettings) -> Pipeline:
     """A worker's pipeline from its settings, built before Faust starts so that a missing key or
-    a bad policy fails in a second, clearly. Raises ``SetupError``."""
-    return make_pipeline(
-        settings.policy_path, settings.directory_path, insecure_dev_key=settings.insecure_dev_key
+    a bad policy fails in a second, clearly. Raises ``SetupError``. Its stateful stages keep
+    their state in a ``PartitionedSessionState`` (durable: see streams.session_store)."""
+    from streams.session_store import PartitionedSessionState
+
+    stores: list[PartitionedSessionState] = []
+
+    def durable(keyring: Keyring) -> StateFactory:
+        stores.append(PartitionedSessionState(keyring))
+        return stores[-1]
+
+    pipeline = make_pipeline(
+        settings.policy_path,
+        settings.directory_path,
+        insecure_dev_key=settings.insecure_dev_key,
+        state=durable,
     )
+    _session_states[pipeline] = stores[0]
+    return pipeline
+
+
+def session_state_of(pipeline: Pipeline) -> PartitionedSessionState | None:
+    """The durable stage state of a pipeline made by ``pipeline_for`` (else None)."""
+    return _session_states.get(pipeline)
