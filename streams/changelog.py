@@ -51,7 +51,7 @@ async def ensure_changelog(app: faust.App, settings: ServiceSettings, partitions
         settings.replication_factor,
         compacting=True,
         deleting=False,
-        ensure_created=True,
+        ensure_created=False,  # an existing topic is kept (another worker made it first)
     )
 
 

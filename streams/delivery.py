@@ -35,9 +35,9 @@ from streams.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
-# Messages routed between two yields to the event loop: 100 collector batches of 50 events
-# are ~0.1 s of CPU, short enough for health checks, commits and the other partitions.
-ROUTE_SLICE = 100
+# Messages routed between two yields to the event loop: 25 collector batches of 50 events
+# are a few tens of ms of CPU, short enough for health checks, fetches and commits.
+ROUTE_SLICE = 25
 # Batches of one partition whose outputs may await the broker at once (at-least-once).
 MAX_IN_FLIGHT = 4
 # Longest a revocation or shutdown waits for a partition to finish its batch and commit.
@@ -62,6 +62,9 @@ class DeliveryLoop:
         self.state = state if state is not None and state.stateful else None
         self.changelog = changelog_topic(settings)
         self._changelog_ready: asyncio.Task[None] | None = None
+        # One partition routes at a time: each yield between slices then lets the web server,
+        # the fetcher and the commits in, rather than every other partition's slice first.
+        self._routing = asyncio.Lock()
         self.intake = Intake(settings.raw_topic, self._flow_active, self._owned, self._new_flow)
 
     # --- wiring ---------------------------------------------------------------------------
@@ -164,17 +167,26 @@ class DeliveryLoop:
     ) -> tuple[list[asyncio.Task[Delivery]], int]:
         """Route ``messages`` in slices and hand every output (and state change) to
         ``publisher``; return the hand-overs and the next raw offset."""
-        started = perf_counter()
-        self.router.registry = self.registry()  # opt-outs applied since the last batch count
         counts = (
             await publisher.partition_count(self.settings.sanitized_topic),
             await publisher.partition_count(self.settings.quarantine_topic),
         )
+        async with self._routing:
+            return await self._route_locked(flow, messages, publisher, counts)
+
+    async def _route_locked(
+        self,
+        flow: PartitionFlow,
+        messages: list[Any],
+        publisher: BatchPublisher,
+        counts: tuple[int, int],
+    ) -> tuple[list[asyncio.Task[Delivery]], int]:
+        started = perf_counter()
+        self.router.registry = self.registry()  # opt-outs applied since the last batch count
         routed, handovers = Routed(), []
         state, partition = self.state, flow.partition
         for start in range(0, len(messages), ROUTE_SLICE):
-            if start:  # a batch of big messages takes a while: let the others in
-                await asyncio.sleep(0)
+            await asyncio.sleep(0)  # a batch of big messages takes a while: let the others in
             chunk = messages[start : start + ROUTE_SLICE]
             if state is not None:
                 state.select(partition)  # routing is synchronous: nobody switches it meanwhile
