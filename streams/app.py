@@ -56,7 +56,9 @@ def create_app(settings: ServiceSettings, pipeline: Pipeline) -> faust.App:
         settings.consumer_group,
         broker=[f"kafka://{server}" for server in settings.bootstrap_list],
         broker_credentials=broker_credentials(settings),
-        processing_guarantee=settings.processing_guarantee.value,
+        # Faust's own guarantee stays at_least_once: the delivery loop drives its own
+        # transactions for exactly_once (streams.transactions); Faust's would add its own.
+        processing_guarantee="at_least_once",
         autodiscover=False,
         key_serializer="raw",
         value_serializer="raw",

@@ -254,10 +254,10 @@ class AtLeastOnce(DeliveryLoop):
     async def prepare(self, flow: PartitionFlow) -> None:
         self._settling[flow.partition] = deque()
         self._delivered.pop(flow.partition, None)
-        if self.state is not None:
-            committed = await self.committed_offset(flow.tp)
-            flow.position = committed
-            await self.restore_state(flow, committed)
+        committed = await self.committed_offset(flow.tp)
+        flow.position = committed
+        log.info("raw partition %d: at-least-once from offset %s", flow.partition, committed)
+        await self.restore_state(flow, committed)
 
     async def process(self, flow: PartitionFlow, messages: list[Any]) -> None:
         settling = self._settling[flow.partition]
@@ -294,14 +294,19 @@ class AtLeastOnce(DeliveryLoop):
             for p in list(wanted)
             if p in self._delivered and self._committed.get(p) != self._delivered[p]
         }
-        if offsets and await self.app.consumer._commit(offsets):  # type: ignore[attr-defined]
+        if not offsets:
+            return
+        if await self.app.consumer._commit(offsets):  # type: ignore[attr-defined]
             self._committed.update({tp.partition: offset for tp, offset in offsets.items()})
+        else:
+            log.warning("commit of %s refused (rebalanced meanwhile)", offsets)
 
     async def finish(self, flows: list[PartitionFlow]) -> None:
         partitions = [flow.partition for flow in flows]
         settling = [task for p in partitions for task in self._settling.pop(p, ())]
         await asyncio.gather(*settling, return_exceptions=True)
         await self._commit(partitions)
+        log.info("committed on release: %s", {p: self._committed.get(p) for p in partitions})
         for p in partitions:
             self._delivered.pop(p, None)
             self._committed.pop(p, None)

@@ -77,8 +77,10 @@ class PartitionFlow:
                 return taken
 
     def _take_queued(self, max_messages: int) -> list[Any]:
+        # The same offsets can be fetched twice (Faust seeks an assigned partition back to its
+        # committed offset after a rebalance, while the first fetch is already here): whatever
+        # is behind ``position`` was taken already, or was committed by the previous owner.
         taken: list[Any] = []
-        position = self.position
         while self._fetched and len(taken) < max_messages:
             records = self._fetched.popleft()
             room = max_messages - len(taken)
@@ -86,9 +88,12 @@ class PartitionFlow:
                 self._fetched.appendleft(records[room:])
                 records = records[:room]
             self._queued -= len(records)
+            position = self.position
             if position is not None and records[0].offset < position:
                 records = [record for record in records if record.offset >= position]
-            taken += records
+            if records:
+                taken += records
+                self.position = records[-1].offset + 1
         if self._queued < self._max_queued // 2:
             self._resume()
         return taken

@@ -78,7 +78,40 @@ def pipeline_for(settings: ServiceSettings) -> Pipeline:
         state=durable,
     )
     _session_states[pipeline] = stores[0]
+    warm_up(pipeline, stores[0])
     return pipeline
+
+
+# A made-up event with a title, a URL and an email: its first run loads what the text
+# recognizers load lazily (about a second), at start-up rather than inside the first batch,
+# where it would hold up the event loop (health checks, commits).
+WARM_UP_EVENT = {
+    "schema": "interaction/v1",
+    "event_id": "00000000-0000-4000-8000-000000000000",
+    "user_id": "warm-up@example.invalid",
+    "device_id": "warm-up",
+    "session_id": "00000000-0000-4000-8000-000000000001",
+    "seq": 0,
+    "ts": 1_700_000_000_000,
+    "type": "window_focus",
+    "app": "Warm-up",
+    "os": "none",
+    "window_title": "Inbox - warm-up@example.invalid - +1 555 0100",
+    "url": "https://example.invalid/u/warm-up?q=1",
+}
+
+
+def warm_up(pipeline: Pipeline, store: PartitionedSessionState) -> None:
+    """Run ``WARM_UP_EVENT`` through the pipeline; its stage state goes to a scratch store."""
+    import orjson
+
+    scratch = -1  # not a Kafka partition: never logged, dropped right after
+    store.open(scratch)
+    store.select(scratch)
+    try:
+        pipeline.sanitize_message(orjson.dumps(WARM_UP_EVENT))
+    finally:
+        store.close(scratch)
 
 
 def session_state_of(pipeline: Pipeline) -> PartitionedSessionState | None:
