@@ -4,7 +4,7 @@ The raw topic is subscribed by Faust's consumer (its group, offsets, rebalances)
 records never become Faust events: the app's consumer scheduler (``streams.intake``) hands each
 fetch, per partition and whole, to the delivery loop (``streams.delivery``), which routes
 (``streams.routing``, pure) and publishes (``streams.publisher``) per batch. At-least-once
-commits offsets that are delivered; exactly-once (``streams.transactions``) commits outputs,
+commits offsets that are delivered; exactly-once (``streams.exactly_once``) commits outputs,
 stage state and offsets in one Kafka transaction per batch.
 """
 
@@ -16,14 +16,15 @@ from typing import Any
 
 import faust
 
-from streams.delivery import AtLeastOnce, DeliveryLoop
+from streams.at_least_once import AtLeastOnce
+from streams.delivery import DeliveryLoop
+from streams.exactly_once import ExactlyOnce
 from streams.intake import diverting_scheduler
 from streams.metrics import ServiceMetrics
 from streams.optout import Registry
 from streams.routing import Router
 from streams.session_store import PartitionedSessionState
 from streams.settings import Guarantee, ServiceSettings
-from streams.transactions import ExactlyOnce
 
 log = logging.getLogger(__name__)
 

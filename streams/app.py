@@ -57,7 +57,7 @@ def create_app(settings: ServiceSettings, pipeline: Pipeline) -> faust.App:
         broker=[f"kafka://{server}" for server in settings.bootstrap_list],
         broker_credentials=broker_credentials(settings),
         # Faust's own guarantee stays at_least_once: the delivery loop drives its own
-        # transactions for exactly_once (streams.transactions); Faust's would add its own.
+        # transactions for exactly_once (streams.exactly_once); Faust's would add its own.
         processing_guarantee="at_least_once",
         autodiscover=False,
         key_serializer="raw",

@@ -4,7 +4,7 @@
 flow's task takes up to ``batch_max_messages`` at a time, routes them (``streams.routing``, in
 slices, yielding between slices), logs the stage state changes of the batch to the changelog
 (``streams.session_store``), and publishes (``streams.publisher``). What "committed" means is
-the guarantee's business: ``AtLeastOnce`` below, ``streams.transactions.ExactlyOnce``.
+the guarantee's business: ``streams.at_least_once``, ``streams.exactly_once``.
 
 Committed offsets are tracked here, per partition, from what was delivered: Faust never sees a
 raw message, so it neither acks nor commits them (its per-message acking is what committed a
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Callable, Iterable
 from time import perf_counter
 from typing import Any
@@ -42,6 +41,7 @@ ROUTE_SLICE = 25
 MAX_IN_FLIGHT = 4
 # Longest a revocation or shutdown waits for a partition to finish its batch and commit.
 RELEASE_TIMEOUT_S = 30.0
+RETRY_DELAY_S = 2.0
 
 
 class DeliveryLoop:
@@ -138,6 +138,18 @@ class DeliveryLoop:
         offset: int | None = await thread.call_thread(consumer.committed, tp)
         return offset
 
+    async def rewind(self, flow: PartitionFlow) -> int | None:
+        """Start the partition over from its committed offset: seek the consumer there and
+        forget what was fetched (a retry after an error must not skip what it had taken).
+        Returns the committed offset (None: nothing committed, from the earliest offset)."""
+        committed = await self.committed_offset(flow.tp)
+        start = committed
+        if start is None:  # nothing committed yet: from the start, like auto_offset_reset
+            start = (await self.app.consumer.earliest_offsets(flow.tp))[flow.tp]
+        await self.app.consumer.seek_wait({flow.tp: start})
+        flow.restart_at(start)
+        return committed
+
     async def restore_state(self, flow: PartitionFlow, committed: int | None) -> None:
         """Rebuild the partition's stage state as of ``committed`` from its changelog."""
         if self.state is None:
@@ -227,91 +239,3 @@ class DeliveryLoop:
     async def failed(self, flow: PartitionFlow, error: BaseException) -> bool:
         """Handle an error of a flow's task; True to prepare the flow again and go on."""
         raise NotImplementedError
-
-
-class AtLeastOnce(DeliveryLoop):
-    """Outputs go through the app's producer without waiting per batch; a partition's offset
-    becomes committable when every output of its batches up to it is acknowledged, and is
-    committed every ``commit_interval_s``, on revocation and at shutdown."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.publisher = BatchPublisher(
-            lambda: self.app.producer._ensure_producer(),  # type: ignore[attr-defined]
-            self.floor_ms,
-        )
-        self._settling: dict[int, deque[asyncio.Task[None]]] = {}
-        self._delivered: dict[int, int] = {}  # raw partition -> next offset, all delivered
-        self._committed: dict[int, int] = {}
-
-    def attach(self) -> None:
-        super().attach()
-        self.app.timer(self.settings.commit_interval_s, name="commit_delivered")(self._commit_all)
-
-    async def _commit_all(self) -> None:
-        await self._commit()
-
-    async def prepare(self, flow: PartitionFlow) -> None:
-        self._settling[flow.partition] = deque()
-        self._delivered.pop(flow.partition, None)
-        committed = await self.committed_offset(flow.tp)
-        flow.position = committed
-        log.info("raw partition %d: at-least-once from offset %s", flow.partition, committed)
-        await self.restore_state(flow, committed)
-
-    async def process(self, flow: PartitionFlow, messages: list[Any]) -> None:
-        settling = self._settling[flow.partition]
-        while settling and (settling[0].done() or len(settling) >= MAX_IN_FLIGHT):
-            await settling.popleft()  # back-pressure when Kafka is slower than we are
-        handovers, next_offset = await self.route(flow, messages, self.publisher)
-        previous = settling[-1] if settling else None
-        settling.append(
-            asyncio.ensure_future(self._settle(flow.partition, previous, handovers, next_offset))
-        )
-
-    async def _settle(
-        self,
-        partition: int,
-        previous: asyncio.Task[None] | None,
-        handovers: list[asyncio.Task[Delivery]],
-        next_offset: int,
-    ) -> None:
-        try:
-            if previous is not None:
-                await previous  # offsets become committable in order
-            deliveries = [await handover for handover in handovers]
-            await asyncio.gather(*deliveries)
-        except Exception as error:  # any Kafka error: never commit, the input is redone
-            log.error("output not acknowledged by Kafka (%s); stopping the worker", error)
-            await self.app.crash(error)
-            raise
-        self._delivered[partition] = next_offset
-
-    async def _commit(self, partitions: Iterable[int] | None = None) -> None:
-        wanted = self._delivered if partitions is None else partitions
-        offsets = {
-            TP(self.settings.raw_topic, p): self._delivered[p]
-            for p in list(wanted)
-            if p in self._delivered and self._committed.get(p) != self._delivered[p]
-        }
-        if not offsets:
-            return
-        if await self.app.consumer._commit(offsets):  # type: ignore[attr-defined]
-            self._committed.update({tp.partition: offset for tp, offset in offsets.items()})
-        else:
-            log.warning("commit of %s refused (rebalanced meanwhile)", offsets)
-
-    async def finish(self, flows: list[PartitionFlow]) -> None:
-        partitions = [flow.partition for flow in flows]
-        settling = [task for p in partitions for task in self._settling.pop(p, ())]
-        await asyncio.gather(*settling, return_exceptions=True)
-        await self._commit(partitions)
-        log.info("committed on release: %s", {p: self._committed.get(p) for p in partitions})
-        for p in partitions:
-            self._delivered.pop(p, None)
-            self._committed.pop(p, None)
-
-    async def failed(self, flow: PartitionFlow, error: BaseException) -> bool:
-        log.error("raw partition %d: %s; stopping the worker", flow.partition, error)
-        await self.app.crash(error)
-        return False

@@ -93,8 +93,8 @@ def test_app_reads_the_optout_topic_as_a_global_table(clean_env):
 
 def test_exactly_once_is_accepted_and_picks_the_transactional_loop(clean_env):
     from streams.agents import delivery_loop_kind
-    from streams.delivery import AtLeastOnce
-    from streams.transactions import ExactlyOnce
+    from streams.at_least_once import AtLeastOnce
+    from streams.exactly_once import ExactlyOnce
 
     settings = ServiceSettings(processing_guarantee="exactly_once")
     assert settings.processing_guarantee == "exactly_once"

@@ -57,16 +57,11 @@ class ExactlyOnce(DeliveryLoop):
         )
         self._producers[flow.partition] = producer
         await producer.start()  # fences the previous owner and settles its open transaction
-        committed = await self.committed_offset(flow.tp)
-        start = committed
-        if start is None:  # nothing committed yet: from the start, like auto_offset_reset
-            start = (await self.app.consumer.earliest_offsets(flow.tp))[flow.tp]
         # Whatever was fetched before the fence may be behind the committed offset: refetch.
-        await self.app.consumer.seek_wait({flow.tp: start})
-        flow.restart_at(start)
+        committed = await self.rewind(flow)
         await self.restore_state(flow, committed)
         self._publishers[flow.partition] = BatchPublisher(lambda: producer, self.floor_ms)
-        log.info("raw partition %d: exactly-once from offset %s", flow.partition, start)
+        log.info("raw partition %d: exactly-once from offset %s", flow.partition, flow.position)
 
     async def process(self, flow: PartitionFlow, messages: list[Any]) -> None:
         producer = self._producers[flow.partition]
