@@ -203,18 +203,17 @@ class DeliveryLoop:
             if state is not None:
                 state.select(partition)  # routing is synchronous: nobody switches it meanwhile
             self.router.route(chunk, *counts, into=routed)
-            headers = None
-            if state is not None:
-                changes = state.select(partition).drain()
-                if changes:
-                    destination = (self.changelog, partition)
-                    routed.records[destination].extend(changes)  # type: ignore[arg-type]
-                    headers = {destination: offset_headers(chunk[-1].offset + 1)}
-            handovers += publisher.publish(routed.records, headers)
+            handovers += publisher.publish(routed.records)  # sent while we route on
             routed.records.clear()
+        next_offset = messages[-1].offset + 1
+        if state is not None:  # once per batch: a session's many changes become one record
+            changes = state.select(partition).drain()
+            if changes:
+                destination = (self.changelog, partition)
+                headers = {destination: offset_headers(next_offset)}
+                handovers += publisher.publish({destination: changes}, headers)
         self.metrics.record(routed.tally, perf_counter() - started)
         self._update_lag(routed.next_offsets)
-        next_offset = messages[-1].offset + 1
         flow.position = next_offset
         return handovers, next_offset
 
