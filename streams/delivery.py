@@ -197,15 +197,18 @@ class DeliveryLoop:
         self.router.registry = self.registry()  # opt-outs applied since the last batch count
         routed, handovers = Routed(), []
         state, partition = self.state, flow.partition
+        next_offset = messages[0].offset
         for start in range(0, len(messages), ROUTE_SLICE):
             await asyncio.sleep(0)  # a batch of big messages takes a while: let the others in
+            if start and flow.stopping:  # revoked or shutting down: stop at a slice boundary,
+                break  # the rest is processed by the partition's next owner
             chunk = messages[start : start + ROUTE_SLICE]
             if state is not None:
                 state.select(partition)  # routing is synchronous: nobody switches it meanwhile
             self.router.route(chunk, *counts, into=routed)
             handovers += publisher.publish(routed.records)  # sent while we route on
             routed.records.clear()
-        next_offset = messages[-1].offset + 1
+            next_offset = chunk[-1].offset + 1
         if state is not None:  # once per batch: a session's many changes become one record
             changes = state.select(partition).drain()
             if changes:
