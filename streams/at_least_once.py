@@ -17,7 +17,7 @@ from typing import Any
 
 from faust.types import TP
 
-from streams.delivery import MAX_IN_FLIGHT, RETRY_DELAY_S, DeliveryLoop
+from streams.delivery import MAX_IN_FLIGHT, RELEASE_TIMEOUT_S, RETRY_DELAY_S, DeliveryLoop
 from streams.intake import PartitionFlow
 from streams.publisher import BatchPublisher, Delivery
 
@@ -98,7 +98,8 @@ class AtLeastOnce(DeliveryLoop):
     async def finish(self, flows: list[PartitionFlow]) -> None:
         partitions = [flow.partition for flow in flows]
         settling = [task for p in partitions for task in self._settling.pop(p, ())]
-        await asyncio.gather(*settling, return_exceptions=True)
+        if settling:  # delivered within the bound, or redone by the next owner
+            await asyncio.wait(settling, timeout=RELEASE_TIMEOUT_S)
         await self._commit(partitions)
         log.info("committed on release: %s", {p: self._committed.get(p) for p in partitions})
         for p in partitions:

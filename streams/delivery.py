@@ -40,7 +40,7 @@ ROUTE_SLICE = 25
 # Batches of one partition whose outputs may await the broker at once (at-least-once).
 MAX_IN_FLIGHT = 4
 # Longest a revocation or shutdown waits for a partition to finish its batch and commit.
-RELEASE_TIMEOUT_S = 30.0
+RELEASE_TIMEOUT_S = 10.0  # orchestrators kill after 30 s: commit well before
 RETRY_DELAY_S = 2.0
 
 
@@ -120,8 +120,10 @@ class DeliveryLoop:
         for flow in flows:
             flow.stop()
         tasks = [flow.task for flow in flows if flow.task is not None]
+        log.info("releasing raw partitions %s", sorted(flow.partition for flow in flows))
         _, pending = await asyncio.wait(tasks, timeout=RELEASE_TIMEOUT_S) if tasks else ((), ())
         for task in pending:
+            log.warning("a batch did not finish in %.0f s: cancelled", RELEASE_TIMEOUT_S)
             task.cancel()
         try:
             await self.finish(flows)
