@@ -1,6 +1,6 @@
 """The Faust app of the streaming worker, built from one ``ServiceSettings``.
 
-``create_app`` wires: the raw topic → the sanitize agent (``streams.agents``); the opt-out topic
+``create_app`` wires: the raw topic → the delivery loop (``streams.agents``); the opt-out topic
 → a GlobalTable (``streams.optout``); and two pages on Faust's own web server, on
 ``SANITIZER_METRICS_PORT``: ``/metrics`` (Prometheus) and ``/healthz``. One port, one server:
 nothing else to open in a container.
@@ -27,7 +27,7 @@ from streams.metrics import BatchMonitor, ServiceMetrics
 from streams.optout import OPTED_OUT_VALUE, Registry, optout_table, registry_of
 from streams.publisher import timestamp_floor_ms
 from streams.routing import Router
-from streams.runtime import SetupError, pipeline_for
+from streams.runtime import SetupError, pipeline_for, session_state_of
 from streams.settings import SecurityProtocol, ServiceSettings, load_settings
 from transforms.pipeline import Pipeline
 from transforms.policy import load_policy
@@ -56,7 +56,9 @@ def create_app(settings: ServiceSettings, pipeline: Pipeline) -> faust.App:
         settings.consumer_group,
         broker=[f"kafka://{server}" for server in settings.bootstrap_list],
         broker_credentials=broker_credentials(settings),
-        processing_guarantee=settings.processing_guarantee.value,
+        # Faust's own guarantee stays at_least_once: the delivery loop drives its own
+        # transactions for exactly_once (streams.exactly_once); Faust's would add its own.
+        processing_guarantee="at_least_once",
         autodiscover=False,
         key_serializer="raw",
         value_serializer="raw",
@@ -97,7 +99,8 @@ def create_app(settings: ServiceSettings, pipeline: Pipeline) -> faust.App:
         include_raw=settings.quarantine_include_raw,
     )
     floor_ms = timestamp_floor_ms(load_policy(settings.policy_path))  # validated: make_pipeline
-    attach_sanitize_agent(app, settings, router, registry, metrics, floor_ms)
+    state = session_state_of(pipeline)  # None: a pipeline built with in-memory stage state
+    attach_sanitize_agent(app, settings, router, registry, metrics, floor_ms, state)
     add_pages(app, metrics, settings.raw_topic)
     return app
 

@@ -27,6 +27,8 @@ from transforms.policy import Policy
 TIMESTAMP_FLOOR_MS = 1000
 
 Delivery = asyncio.Future[Any]  # set when the broker acknowledged a record batch
+AnyRecord = Record | tuple[bytes | None, bytes | None]  # a changelog tombstone has no value
+Headers = list[tuple[str, bytes]]
 
 
 def timestamp_floor_ms(policy: Policy) -> int:
@@ -58,24 +60,34 @@ class BatchPublisher:
         return len(partitions)
 
     def publish(
-        self, records: Mapping[Destination, Sequence[Record]]
+        self,
+        records: Mapping[Destination, Sequence[AnyRecord]],
+        headers: Mapping[Destination, Headers] | None = None,
     ) -> list[asyncio.Task[Delivery]]:
-        """Queue every record without waiting; each task yields its batch's delivery future."""
+        """Queue every record without waiting; each task yields its batch's delivery future.
+        ``headers`` (optional, per destination) go on every record sent there."""
         producer = self._producer()
         timestamp = floored_now_ms(self._floor_ms)
         handovers = []
         for destination, batch_records in records.items():
             if not batch_records:
                 continue
+            extra = {"headers": headers[destination]} if headers and destination in headers else {}
             batch = producer.create_batch()
             for key, value in batch_records:
-                if batch.append(key=key, value=value, timestamp=timestamp) is None:
+                if batch.append(key=key, value=value, timestamp=timestamp, **extra) is None:
                     # Full: ship it and start the next one (a first record always fits).
                     handovers.append(self._hand_over(producer, batch, destination))
                     batch = producer.create_batch()
-                    batch.append(key=key, value=value, timestamp=timestamp)
+                    batch.append(key=key, value=value, timestamp=timestamp, **extra)
             handovers.append(self._hand_over(producer, batch, destination))
         return handovers
+
+    async def drain(self) -> None:
+        """Wait until every record handed over so far is acknowledged (raises if one failed)."""
+        tails = list(self._tails.values())
+        self._tails.clear()
+        await asyncio.gather(*[await tail for tail in tails])
 
     def _hand_over(
         self, producer: AIOKafkaProducer, batch: Any, destination: Destination

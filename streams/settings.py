@@ -88,14 +88,21 @@ class ServiceSettings(BaseSettings):
 
     # --- worker
     consumer_group: str = Field("interaction-sanitizer", description="Faust app id = group id")
-    processing_guarantee: Guarantee = Guarantee.at_least_once
+    processing_guarantee: Guarantee = Field(
+        Guarantee.at_least_once,
+        description="at_least_once: outputs acknowledged, then offsets committed (a crash redoes "
+        "the uncommitted tail); exactly_once: outputs, stage state and offsets in one Kafka "
+        "transaction per batch (read the outputs read_committed)",
+    )
     metrics_port: int = Field(6066, ge=1, le=65535, description="/metrics and /healthz")
     web_bind: str = "0.0.0.0"
     batch_max_messages: int = Field(1000, ge=1, description="raw messages per processing batch")
     batch_within_s: float = Field(0.05, gt=0, description="max wait to fill a batch")
     producer_batch_bytes: int = Field(512 * 1024, ge=16 * 1024)
     producer_linger_ms: int = Field(5, ge=0)
-    stream_buffer_maxsize: int = Field(8192, ge=1)
+    stream_buffer_maxsize: int = Field(
+        8192, ge=1, description="fetched raw messages waiting per partition before it is paused"
+    )
     fetch_bytes_per_partition: int = Field(
         4 * 1024 * 1024,
         ge=1024 * 1024,
@@ -123,18 +130,6 @@ class ServiceSettings(BaseSettings):
             raise ValueError(
                 f"{ENV_PREFIX}SECURITY_PROTOCOL={self.security_protocol} needs "
                 f"{ENV_PREFIX}SASL_USERNAME and {ENV_PREFIX}SASL_PASSWORD"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _exactly_once_not_yet(self) -> ServiceSettings:
-        # Faust's own transactions cover records sent through Faust; this worker sends through
-        # the producer directly (record batches), so they would not be in the transaction and
-        # "exactly_once" would silently mean at-least-once. Refuse rather than pretend.
-        if self.processing_guarantee is Guarantee.exactly_once:
-            raise ValueError(
-                f"{ENV_PREFIX}PROCESSING_GUARANTEE=exactly_once is not supported yet: "
-                "use at_least_once (duplicates after a crash carry the same event_id)"
             )
         return self
 

@@ -133,9 +133,18 @@ def produce(bootstrap: str, topic: str, messages: Iterable[Message]) -> list[Pro
         producer.close(timeout=10)
 
 
-def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> list[ConsumerRecord]:
-    """Every record in ``topic`` up to its end offsets at call time, partition by partition."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+def read_topic(
+    bootstrap: str,
+    topic: str,
+    timeout: float = 30.0,
+    isolation_level: str = "read_uncommitted",
+) -> list[ConsumerRecord]:
+    """Every record in ``topic`` up to its end offsets at call time, partition by partition.
+    ``read_committed`` skips records of aborted transactions (read it when no transaction is
+    open, or it waits for them)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level=isolation_level
+    )
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(partitions)
@@ -149,6 +158,18 @@ def read_topic(bootstrap: str, topic: str, timeout: float = 30.0) -> list[Consum
             for batch in consumer.poll(timeout_ms=500).values():
                 records.extend(batch)
         return records
+    finally:
+        consumer.close()
+
+
+def committed_lag(bootstrap: str, group: str, topic: str) -> int:
+    """Raw messages not yet committed by ``group`` (end offsets - committed offsets)."""
+    # A consumer with the group's id that never subscribes only reads the group's offsets.
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        ends = consumer.end_offsets(partitions)
+        return sum(ends[tp] - (consumer.committed(tp) or 0) for tp in partitions)
     finally:
         consumer.close()
 

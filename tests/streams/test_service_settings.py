@@ -85,4 +85,20 @@ def test_app_reads_the_optout_topic_as_a_global_table(clean_env):
     # Faust's assignor looks the changelog up by this name; it must be our topic.
     assert table._changelog_topic_name() == "registry.optout"
     assert app.conf.id == "g1"
-    assert [agent.name for agent in app.agents.values()] == ["sanitize"]
+    # The raw topic is subscribed, but consumed by the delivery loop, not by a Faust agent.
+    assert not app.agents
+    assert "interactions.raw" in {name for topic in app.topics for name in topic.topics}
+    assert app.conf.ConsumerScheduler.__name__ == "DivertingScheduler"
+
+
+def test_exactly_once_is_accepted_and_picks_the_transactional_loop(clean_env):
+    from streams.agents import delivery_loop_kind
+    from streams.at_least_once import AtLeastOnce
+    from streams.exactly_once import ExactlyOnce
+
+    settings = ServiceSettings(processing_guarantee="exactly_once")
+    assert settings.processing_guarantee == "exactly_once"
+    pipeline = build_pipeline(load_policy(None), Context(keyring=Keyring(b"k" * 32)))
+    assert delivery_loop_kind(settings) is ExactlyOnce
+    assert delivery_loop_kind(ServiceSettings()) is AtLeastOnce
+    create_app(settings, pipeline)  # builds

@@ -1,0 +1,67 @@
+"""A partition's flow hands each raw offset over once, whatever the consumer fetched twice."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from faust.types import TP
+
+from streams.intake import Intake, PartitionFlow
+
+RAW = TP("raw", 0)
+
+
+@dataclass(frozen=True)
+class Record:
+    offset: int
+
+
+def records(start: int, stop: int) -> list[Record]:
+    return [Record(offset) for offset in range(start, stop)]
+
+
+def test_offsets_fetched_twice_are_taken_once() -> None:
+    """After a rebalance Faust seeks back to the committed offset while the first fetch is
+    already queued: the refetched offsets must not be processed a second time."""
+    flow = PartitionFlow(RAW, 10_000, lambda tp, pause: None)
+    flow.position = 100
+    flow.offer(records(90, 150))  # 90..99 were committed by the previous owner
+    flow.offer(records(100, 180))  # the same again after the seek, and more
+    taken = asyncio.run(flow.take(1000))
+    assert [r.offset for r in taken] == list(range(100, 180))
+    flow.offer(records(150, 200))
+    assert [r.offset for r in asyncio.run(flow.take(1000))] == list(range(180, 200))
+
+
+def test_take_is_bounded_and_keeps_the_rest_in_order() -> None:
+    flow = PartitionFlow(RAW, 10_000, lambda tp, pause: None)
+    flow.offer(records(0, 30))
+    assert [r.offset for r in asyncio.run(flow.take(20))] == list(range(20))
+    assert [r.offset for r in asyncio.run(flow.take(20))] == list(range(20, 30))
+
+
+def test_a_full_flow_pauses_its_partition_until_it_has_caught_up() -> None:
+    calls: list[bool] = []
+    flow = PartitionFlow(RAW, 100, lambda tp, pause: calls.append(pause))
+    flow.offer(records(0, 120))
+    assert calls == [True]
+    asyncio.run(flow.take(1000))
+    assert calls == [True, False]
+
+
+def test_only_assigned_raw_partitions_are_diverted() -> None:
+    flows: dict[int, PartitionFlow] = {}
+
+    def new_flow(tp: TP) -> PartitionFlow:
+        flows[tp.partition] = PartitionFlow(tp, 100, lambda tp, pause: None)
+        return flows[tp.partition]
+
+    intake = Intake("raw", lambda: True, lambda tp: tp.partition == 0, new_flow)
+    optout = TP("optout", 0)
+    rest = intake.divert({RAW: records(0, 5), TP("raw", 1): records(0, 5), optout: records(0, 2)})
+    assert list(rest) == [optout]  # Faust keeps the table's records
+    assert list(flows) == [0]  # partition 1 is not ours: dropped, never processed
+    stopped = Intake("raw", lambda: False, lambda tp: True, new_flow)
+    stopped.divert({TP("raw", 2): records(0, 5)})  # during a rebalance: dropped (Faust seeks)
+    assert 2 not in flows
