@@ -162,12 +162,13 @@ def topic_records(topic: str, bootstrap: str | None) -> Iterator[tuple[str, byte
     """(partition/offset, value) of every record now in ``topic``, from the beginning."""
     from kafka import KafkaConsumer, TopicPartition  # only the topic source needs a client
 
+    from streams.broker_wait import raise_if_refused
     from streams.settings import load_settings
 
     overrides = {"bootstrap_servers": bootstrap} if bootstrap else {}
-    consumer = KafkaConsumer(
-        enable_auto_commit=False, **load_settings(**overrides).kafka_python_config()
-    )
+    settings = load_settings(**overrides)
+    raise_if_refused(settings)  # a wrong password says so, rather than timing out
+    consumer = KafkaConsumer(enable_auto_commit=False, **settings.kafka_python_config())
     try:
         partitions = [
             TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())

@@ -178,3 +178,19 @@ def wait_for_kafka(settings: ServiceSettings) -> int:
         return loop.run_until_complete(wait_until_reachable(settings))
     finally:
         loop.close()
+
+
+def raise_if_refused(settings: ServiceSettings) -> None:
+    """For the command-line tools (kafka-python), before they connect: one probe that turns a
+    refusal (wrong password, untrusted certificate) into ``BrokerRefusedError`` naming the
+    cause, where kafka-python only times out bootstrapping. An unreachable broker is left to the
+    tool's own error."""
+    if settings.security_protocol.value == "PLAINTEXT":
+        return  # nothing to refuse
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(probe(settings))
+    except BrokerUnreachableError:
+        pass
+    finally:
+        loop.close()

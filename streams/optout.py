@@ -19,6 +19,7 @@ from typing import Any
 import faust
 from kafka import KafkaProducer
 
+from streams.broker_wait import raise_if_refused
 from streams.settings import ServiceSettings
 from streams.topics import OPTOUT_PARTITIONS
 from transforms.pipeline import Dropped, Outcome, Pipeline, decode
@@ -126,6 +127,7 @@ def publish_optout(settings: ServiceSettings, user_id: str, *, opted_out: bool) 
     """``sanitizer optout add/remove``: write (or tombstone) the user's registry record."""
     if not user_id:
         raise ValueError("the user id must not be empty")
+    raise_if_refused(settings)  # a wrong password says so, rather than timing out
     producer = KafkaProducer(
         client_id="sanitizer-optout", acks="all", retries=5, **settings.kafka_python_config()
     )

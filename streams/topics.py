@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from kafka import KafkaAdminClient
 from kafka.errors import TopicAlreadyExistsError
 
+from streams.broker_wait import raise_if_refused
 from streams.settings import ServiceSettings
 
 OPTOUT_PARTITIONS = 1  # a few thousand tiny records: one partition keeps reads trivial
@@ -73,6 +74,7 @@ class CreateResult:
 def create_topics(settings: ServiceSettings, *, timeout_ms: int = 30_000) -> CreateResult:
     """Create the missing topics; existing ones are left exactly as they are (idempotent)."""
     specs = topic_specs(settings)
+    raise_if_refused(settings)  # a wrong password says so, rather than timing out
     admin = KafkaAdminClient(client_id="sanitizer-topics", **settings.kafka_python_config())
     try:
         response = admin.create_topics(
