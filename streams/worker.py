@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from streams.broker_wait import BrokerRefusedError, wait_for_kafka
 from streams.log_repeats import collapse_repeats
 from streams.settings import ServiceSettings
 from transforms.pipeline import Pipeline
@@ -60,6 +59,8 @@ def run_worker(settings: ServiceSettings, pipeline: Pipeline) -> None:
 def wait_for_broker(settings: ServiceSettings) -> None:
     """``broker_wait.wait_for_kafka`` with its own log handler until Faust sets up logging; a
     refusal (wrong password, untrusted certificate) exits with one line, no traceback."""
+    from streams.broker_wait import BrokerRefusedError, wait_for_kafka  # aiohttp, aiokafka
+
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname)s] %(message)s"))
     root = logging.getLogger()
