@@ -53,7 +53,10 @@ def reporting_broker_errors(
     (the variable or option they came from)."""
     servers = settings.bootstrap_servers
     try:
+        _raise_if_refused(settings, setting)
         yield
+    except BrokerError:
+        raise
     except (
         KafkaConnectionError,
         KafkaTimeoutError,
@@ -68,3 +71,17 @@ def reporting_broker_errors(
     except KafkaError as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise BrokerError(f"Kafka at {servers} (from {setting}): {detail}") from None
+
+
+def _raise_if_refused(settings: ServiceSettings, setting: str) -> None:
+    """With TLS or SASL, one probe first: kafka-python only times out on a wrong password or an
+    untrusted certificate, where the probe names the refusal (streams.broker_wait)."""
+    if settings.security_protocol.value == "PLAINTEXT":
+        return
+    from streams.broker_wait import BrokerRefusedError, raise_if_refused
+
+    try:
+        raise_if_refused(settings)
+    except BrokerRefusedError as error:
+        raise BrokerError(f"Kafka refused the connection: {error} (from {setting})") from None
+

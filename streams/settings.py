@@ -121,6 +121,12 @@ class ServiceSettings(BaseSettings):
     )
     data_dir: Path = Field(Path("/tmp/interaction-sanitizer"), description="Faust worker state")
     log_level: str = "info"
+    kafka_wait_max_backoff_s: float = Field(
+        30.0, ge=1, description="longest pause between tries while a starting worker waits"
+    )
+    log_repeat_interval_s: float = Field(
+        30.0, gt=0, description="a repeated warning or error is logged once per interval"
+    )
 
     @model_validator(mode="after")
     def _sasl_needs_credentials(self) -> ServiceSettings:

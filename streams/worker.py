@@ -1,10 +1,19 @@
-"""Run one streaming worker: build the Faust app from settings and a pipeline, then hand it to
-Faust's worker (signals, logging, the web server, the consumer group)."""
+"""Run one streaming worker: wait for Kafka, build the Faust app from settings and a pipeline,
+then hand it to Faust's worker (signals, logging, the web server, the consumer group).
+
+Broker outages: before Faust starts, ``streams.broker_wait`` waits for a reachable broker (with
+backoff, ``/healthz`` answering 503); once it runs, repeated errors of the Kafka clients are
+collapsed to one line per kind and interval (``streams.log_repeats``), and the clients back off
+between reconnects (``reconnect_backoff``) instead of retrying as fast as a refused connection
+returns.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from streams.log_repeats import collapse_repeats
 from streams.settings import ServiceSettings
 from transforms.pipeline import Pipeline
 
@@ -16,11 +25,15 @@ def run_worker(settings: ServiceSettings, pipeline: Pipeline) -> None:
     # mode) shares this CLI and should not pay for them.
     import mode.loop
 
-    mode.loop.use("uvloop")  # before any event loop exists
+    wait_for_broker(settings)
+
+    mode.loop.use("uvloop")  # before any event loop of Faust's exists
     import faust
 
     from streams.app import create_app
+    from streams.reconnect_backoff import slow_down_reconnects
 
+    slow_down_reconnects()
     settings.data_dir.mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
     app = create_app(settings, pipeline)
     log.info(
@@ -32,5 +45,34 @@ def run_worker(settings: ServiceSettings, pipeline: Pipeline) -> None:
         settings.optout_topic,
         settings.processing_guarantee.value,
     )
+
+    class Worker(faust.Worker):  # type: ignore[misc]
+        def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+            super().on_setup_root_logger(logger, level)
+            collapse_repeats(logger, settings.log_repeat_interval_s)
+
     # -l info on purpose: at the default level Faust adds a console spinner and debug records.
-    faust.Worker(app, loglevel=settings.log_level).execute_from_commandline()
+    worker: Any = Worker(app, loglevel=settings.log_level)
+    worker.execute_from_commandline()
+
+
+def wait_for_broker(settings: ServiceSettings) -> None:
+    """``broker_wait.wait_for_kafka`` with its own log handler until Faust sets up logging; a
+    refusal (wrong password, untrusted certificate) exits with one line, no traceback."""
+    from streams.broker_wait import BrokerRefusedError, wait_for_kafka  # aiohttp, aiokafka
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname)s] %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = root.level
+    root.setLevel(settings.log_level.upper())
+    try:
+        wait_for_kafka(settings)  # on a loop of its own, before uvloop and Faust's loop
+    except BrokerRefusedError as error:
+        raise SystemExit(f"error: Kafka refused the connection: {error}") from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)

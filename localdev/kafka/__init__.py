@@ -3,6 +3,7 @@ into a cache: ``jars`` fetches, ``config`` writes its files, ``process`` holds t
 ``broker`` runs it, ``__main__`` is ``scripts/kafka-local``."""
 
 from localdev.kafka.broker import LocalKafka
+from localdev.kafka.config import SaslSslListener
 from localdev.kafka.jars import (
     KAFKA_VERSION,
     SCALA_VERSION,
@@ -16,6 +17,7 @@ __all__ = [
     "SCALA_VERSION",
     "KafkaLocalError",
     "LocalKafka",
+    "SaslSslListener",
     "default_cache_dir",
     "ensure_jars",
 ]

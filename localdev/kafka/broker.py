@@ -31,7 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from localdev.kafka.config import log4j_properties, server_properties
+from localdev.kafka.config import SaslSslListener, log4j_properties, server_properties
 from localdev.kafka.jars import KafkaLocalError, ensure_jars
 from localdev.kafka.process import (
     free_port,
@@ -77,6 +77,7 @@ class LocalKafka:
         heap: str = "512m",
         extra_properties: dict[str, str] | None = None,
         die_with_parent: bool = True,
+        sasl_ssl: SaslSslListener | None = None,
     ) -> None:
         self._fixed_port = port
         self._fixed_controller_port = controller_port
@@ -86,6 +87,7 @@ class LocalKafka:
         self.heap = heap
         self.extra_properties = dict(extra_properties or {})
         self.die_with_parent = die_with_parent
+        self.sasl_ssl = sasl_ssl
 
         self.port: int | None = None
         self.controller_port: int | None = None
@@ -101,6 +103,13 @@ class LocalKafka:
         if self.port is None or self._proc is None:
             raise KafkaLocalError("broker is not running; call start() first")
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def sasl_ssl_bootstrap(self) -> str:
+        """The SASL_SSL listener's address (``sasl_ssl`` given)."""
+        if self.sasl_ssl is None or self._proc is None:
+            raise KafkaLocalError("no SASL_SSL listener running")
+        return f"127.0.0.1:{self.sasl_ssl.port}"
 
     @property
     def pid(self) -> int | None:
@@ -156,6 +165,11 @@ class LocalKafka:
 
     def _start_once(self, java: str, libs: Path) -> None:
         started = time.monotonic()
+        self._format(java, libs)
+        self._launch(java, libs, started)
+
+    def _format(self, java: str, libs: Path) -> None:
+        """Pick ports, write the config files and format a fresh data directory."""
         self.port = self._fixed_port or free_port()
         self.controller_port = self._fixed_controller_port or free_port()
         while self.controller_port == self.port:
@@ -166,13 +180,12 @@ class LocalKafka:
         log4j = self.data_dir / "log4j.properties"
         props.write_text(
             server_properties(
-                self.data_dir, self.port, self.controller_port, self.extra_properties
+                self.data_dir, self.port, self.controller_port, self.extra_properties, self.sasl_ssl
             ),
             encoding="utf-8",
         )
         log4j.write_text(log4j_properties(self.data_dir), encoding="utf-8")
-        classpath = str(libs / "*")  # expanded by the JVM itself, not a shell
-        log4j_opt = f"-Dlog4j.configuration={log4j.as_uri()}"
+        classpath, log4j_opt = self._jvm_paths(libs)
 
         # `kafka-storage.sh format`; C1-only JIT since this JVM lives for half a second.
         fmt = subprocess.run(
@@ -188,6 +201,7 @@ class LocalKafka:
                 self.cluster_id,
                 "-c",
                 str(props),
+                *(self.sasl_ssl.scram_arguments() if self.sasl_ssl else []),
             ],
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -202,6 +216,17 @@ class LocalKafka:
                 f"kafka StorageTool format failed (exit {fmt.returncode}):\n{out}"
             )
 
+    def _jvm_paths(self, libs: Path) -> tuple[str, str]:
+        assert self.data_dir is not None
+        log4j = self.data_dir / "log4j.properties"
+        # The classpath glob is expanded by the JVM itself, not a shell.
+        return str(libs / "*"), f"-Dlog4j.configuration={log4j.as_uri()}"
+
+    def _launch(self, java: str, libs: Path, started: float) -> None:
+        """Run the JVM on the formatted data directory and wait until it answers."""
+        assert self.data_dir is not None
+        classpath, log4j_opt = self._jvm_paths(libs)
+        props = self.data_dir / "server.properties"
         stdout_log = self.data_dir / "stdout.log"
         cmd = [
             java,
@@ -288,14 +313,29 @@ class LocalKafka:
             f"(last error: {last_error!r})"
         )
 
-    def stop(self) -> None:
-        """Stop the broker (SIGTERM, then SIGKILL) and remove its data dir. Idempotent."""
+    def kill(self) -> None:
+        """SIGKILL the broker, keeping its data: an outage that ``restart()`` ends."""
+        self.stop(sig=signal.SIGKILL, keep_data=True)
+
+    def restart(self) -> Self:
+        """Start the broker again on its ports and data after ``kill()`` (or ``stop(keep_data=
+        True)``): topics, offsets and records are as they were."""
+        with self._lock:
+            if self._proc is not None or self.data_dir is None:
+                raise KafkaLocalError("restart() needs a broker stopped with its data kept")
+            libs = ensure_jars(self._cache_dir)
+            self._launch(java_executable(), libs, time.monotonic())
+            return self
+
+    def stop(self, *, sig: signal.Signals = signal.SIGTERM, keep_data: bool = False) -> None:
+        """Stop the broker (``sig``, then SIGKILL) and remove its data dir unless
+        ``keep_data``. Idempotent."""
         with self._lock:
             proc = self._proc
             self._proc = None
             _LIVE.discard(self)
             if proc is not None and proc.poll() is None:
-                self._signal(proc, signal.SIGTERM)
+                self._signal(proc, sig)
                 try:
                     proc.wait(timeout=self.stop_timeout)
                 except subprocess.TimeoutExpired:
@@ -308,7 +348,8 @@ class LocalKafka:
                     proc.wait(timeout=10)
             if proc is not None:
                 log.info("Kafka pid=%d stopped (exit %s)", proc.pid, proc.returncode)
-            self._cleanup_data_dir()
+            if not keep_data:
+                self._cleanup_data_dir()
 
     @staticmethod
     def _signal(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:

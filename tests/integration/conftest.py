@@ -39,14 +39,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.integration)
 
 
-@pytest.fixture(scope="session")
-def kafka_broker() -> Iterator[LocalKafka]:
-    """A running single-node Kafka broker shared by the whole session."""
+def require_local_kafka() -> None:
+    """Skip the test when no local broker can be run (no java, no jars and no mvn)."""
     if shutil.which("java") is None:
         pytest.skip("java is not installed; cannot run a local Kafka broker")
     jars_cached = (default_cache_dir() / f"kafka-{KAFKA_VERSION}" / ".complete").is_file()
     if not jars_cached and shutil.which("mvn") is None:
         pytest.skip("Kafka jars are not cached and mvn is not installed to fetch them")
+
+
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[LocalKafka]:
+    """A running single-node Kafka broker shared by the whole session."""
+    require_local_kafka()
     broker = LocalKafka()
     broker.start()
     try:
