@@ -148,6 +148,7 @@ def decode_message(value: bytes | str) -> Quarantined | list[Event | Unchecked]:
         if first == b"[":
             raws = _BATCH.decode(value)
             if raws and len(raws) <= MAX_BATCH_EVENTS:
+                types: list[str | None]
                 try:  # every event's type in one more pass, rather than one call per event
                     types = [head.type for head in _BATCH_HEADS.decode(value)]
                 except _DECODE_ERRORS:
