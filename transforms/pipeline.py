@@ -25,7 +25,11 @@ from transforms.typed_decode import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MAX_BATCH_EVENTS", "MAX_MESSAGE_BYTES", "Pipeline", "decode"]
+# The message limits and the reference decoder live in transforms.typed_decode; importable here.
+__all__ = [
+    "MAX_BATCH_EVENTS", "MAX_MESSAGE_BYTES", "MESSAGE_LEVEL_REASONS", "Dropped", "Outcome",
+    "Pipeline", "Sanitized", "Stage", "decode",
+]  # fmt: skip
 # Reasons that concern a whole message rather than one event of it.
 MESSAGE_LEVEL_REASONS = frozenset(
     {"empty_message", "invalid_json", "invalid_utf8", "oversized_message", "empty_batch",
