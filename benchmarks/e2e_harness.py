@@ -18,6 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from localdev.simulate import limit_events, make_producer  # noqa: E402
-from localdev.synthetic.message import Message  # noqa: E402
+from localdev.synthetic.message import Message, event_ms  # noqa: E402
 from localdev.synthetic.pii import write_directory_csv  # noqa: E402
 from localdev.synthetic.sessions import generate  # noqa: E402
 from localdev.worker_process import WorkerProcess  # noqa: E402
@@ -57,14 +58,23 @@ class RunResult:
     cpu_s_per_million: float
     seconds: float
     workers: int = 1
+    peak_rss_mb: float = 0.0  # the largest peak resident set of the processes measured
 
     def line(self) -> str:
         return (
             f"{self.system:<32} {self.dataset:<8} {self.workers} worker(s) "
             f"{self.events_per_s:>9,.0f} events/s {self.cpu_s_per_million:>6.1f} CPU-s/M events"
             f" ({self.events_per_s * self.cpu_s_per_million / 1e6 / self.workers:.0%} of a core"
-            " per process)"
+            f" per process), peak RSS {self.peak_rss_mb:,.0f} MB"
         )
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM) so far, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def machine() -> str:
@@ -82,18 +92,52 @@ def pipeline_for(directory: Path) -> Pipeline:
     return build_pipeline(load_policy(None), context)
 
 
+# Three shapes of the same events: one event per message; the simulator's collector batches
+# (key, focus, text and click events alone, mouse moves and scrolls in arrays); and what an agent
+# that flushes once a second sends: each user's events of one second as one JSON array.
+SHAPES = ("single", "batched", "flush")
+
+
 def single_events(messages: list[Message]) -> list[Message]:
     """The same events, one per message (as if no collector batched)."""
     return [Message(m.key, m.ts, (event,), False) for m in messages for event in m.events]
 
 
-def build_dataset(name: str, events: int, seed: int, workdir: Path, single: bool) -> Dataset:
+def flush_batches(messages: list[Message]) -> list[Message]:
+    """The same events, each user's events of one wall-clock second as one array, sent when
+    the user's next second begins (per-user order kept; users interleave as in time)."""
+    pending: dict[str, tuple[int, list[Any]]] = {}
+    out: list[Message] = []
+    for message in messages:
+        for event in message.events:
+            second = event_ms(event["ts"]) // 1000 if isinstance(event, dict) else -1
+            held = pending.get(message.key)
+            if held is not None and held[0] != second:
+                out.append(Message(message.key, held[0] * 1000, tuple(held[1]), True))
+                held = None
+            if held is None:
+                held = pending[message.key] = (second, [])
+            held[1].append(event)
+    out.extend(Message(key, s * 1000, tuple(events), True) for key, (s, events) in pending.items())
+    return out
+
+
+def reshape(messages: list[Message], shape: str) -> list[Message]:
+    if shape == "single":
+        return single_events(messages)
+    if shape == "flush":
+        return flush_batches(messages)
+    if shape == "batched":
+        return messages
+    raise ValueError(f"unknown message shape {shape!r}; known: {', '.join(SHAPES)}")
+
+
+def build_dataset(name: str, events: int, seed: int, workdir: Path) -> Dataset:
+    """``name`` is the message shape (one of SHAPES)."""
     people, stream = generate(seed, users=50)
     directory = workdir / "directory.csv"
     write_directory_csv(people, directory)
-    messages = list(limit_events(stream, events))
-    if single:
-        messages = single_events(messages)
+    messages = reshape(list(limit_events(stream, events)), name)
     pipeline, outputs, sanitized = pipeline_for(directory), 0, 0
     for message in messages:
         for outcome in pipeline.sanitize_message(message.value()):
@@ -171,7 +215,8 @@ def measure(
     seconds = max(last[0] - first[0], 1e-9)
     window_events = events * share
     cpu = (last[2] - first[2]) / max(window_events, 1) * 1e6
-    return RunResult(system, dataset, window_events / seconds, cpu, seconds, len(processes))
+    rss = max(peak_rss_mb(p.pid) for p in processes)
+    return RunResult(system, dataset, window_events / seconds, cpu, seconds, len(processes), rss)
 
 
 def worker_env(

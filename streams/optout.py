@@ -22,7 +22,9 @@ from kafka import KafkaProducer
 from streams.connection import BrokerError, tool_client_config
 from streams.settings import ServiceSettings
 from streams.topics import OPTOUT_PARTITIONS
-from transforms.pipeline import Dropped, Outcome, Pipeline, decode
+from transforms.event import Event, Quarantined
+from transforms.pipeline import Dropped, Outcome, Pipeline
+from transforms.typed_decode import Unchecked, decode_message
 
 OPTED_OUT_VALUE = b"1"
 OPTED_OUT = Dropped("optout")
@@ -43,8 +45,9 @@ def screen_message(
     """The opt-out check, then the privacy pipeline: one outcome per event of the message.
 
     With an empty registry this is exactly ``pipeline.sanitize_message``. Otherwise the value is
-    decoded once here, to read its user ids, and handed to the pipeline decoded, so message
-    handling (batches, limits) stays in one place, the core.
+    decoded once here, to read its user ids, and its items are handed to the pipeline, so
+    message handling (batches, limits) stays in one place, the core. An event the typed decoder
+    did not accept is screened by the ``user_id`` it was sent with, valid or not.
     """
     if not registry:
         return pipeline.sanitize_message(value)
@@ -52,26 +55,24 @@ def screen_message(
         return [OPTED_OUT]  # dropped unread: one outcome for the whole message
     if value is None:
         return pipeline.sanitize_message(value)
-    decoded = decode(value)
-    if type(decoded) is dict:
-        if _is_opted_out(registry, decoded.get("user_id")):
-            return [OPTED_OUT]
-        return pipeline.sanitize_decoded(decoded)
-    if type(decoded) is not list:
-        return pipeline.sanitize_decoded(decoded)
-    flags = [
-        type(item) is dict and _is_opted_out(registry, item.get("user_id")) for item in decoded
-    ]
+    items = decode_message(value)
+    if type(items) is Quarantined:
+        return [items]
+    flags = [_is_opted_out(registry, _sent_user_id(item)) for item in items]  # type: ignore[union-attr]
     if not any(flags):
-        return pipeline.sanitize_decoded(decoded)
+        return pipeline.sanitize_items(items)  # type: ignore[arg-type]
     # A mis-keyed batch mixing users: drop the opted-out events, sanitize the rest, and keep
-    # every outcome at its event's index. Rare (a collector bug), so re-encoding is fine.
-    kept = [item for item, flag in zip(decoded, flags, strict=True) if not flag]
-    rest = pipeline.sanitize_decoded(kept) if kept else []
-    if len(rest) != len(kept):  # a message-level outcome (e.g. oversized batch) for the rest
-        return [OPTED_OUT] * (len(decoded) - len(kept)) + rest
-    outcomes = iter(rest)
+    # every outcome at its event's index.
+    kept = [item for item, flag in zip(items, flags, strict=True) if not flag]  # type: ignore[arg-type]
+    outcomes = iter(pipeline.sanitize_items(kept))
     return [OPTED_OUT if flag else next(outcomes) for flag in flags]
+
+
+def _sent_user_id(item: Event | Unchecked) -> Any:
+    if type(item) is dict:
+        return item["user_id"]
+    raw = item.raw  # type: ignore[union-attr]
+    return raw.get("user_id") if type(raw) is dict else None
 
 
 class ExternalGlobalTable(faust.GlobalTable):  # type: ignore[misc]

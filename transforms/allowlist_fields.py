@@ -66,8 +66,9 @@ def allowlist_fields(config: AllowlistFieldsConfig, context: Context) -> Transfo
     }
 
     def keep_allowed(event: Event) -> Event:
-        keep = allowed[event["type"]]
-        out = {name: value for name, value in event.items() if name in keep}
+        out = dict(event)  # a copy less what is not allowed: cheaper than a comprehension
+        for name in event.keys() - allowed[event["type"]]:
+            del out[name]
         out["schema"] = SANITIZED_SCHEMA
         return out
 

@@ -56,6 +56,8 @@ class FieldSpec:
     choices: frozenset[str] | None = None
 
 
+# In the collectors' order (the simulator's, the sample's): the typed decoder hands transforms
+# the fields in this order, and the output keeps it.
 ENVELOPE: dict[str, FieldSpec] = {
     "schema": FieldSpec("str", required=True),
     "event_id": FieldSpec("str", required=True, max_len=ID_MAX),
@@ -67,9 +69,9 @@ ENVELOPE: dict[str, FieldSpec] = {
     "type": FieldSpec("str", required=True),
     "app": FieldSpec("str"),
     "window_title": FieldSpec("str", max_len=TITLE_MAX),
-    "url": FieldSpec("str", max_len=URL_MAX),
     "os": FieldSpec("str"),
     "screen": FieldSpec("screen"),
+    "url": FieldSpec("str", max_len=URL_MAX),
 }
 
 _KEY_FIELDS = {

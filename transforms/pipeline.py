@@ -12,15 +12,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from transforms.event import EVENT_TYPES, SANITIZED_SCHEMA, Event, Quarantined, validate_event
 from transforms.registry import Transform
+from transforms.typed_decode import (
+    MAX_BATCH_EVENTS,
+    MAX_MESSAGE_BYTES,
+    Unchecked,
+    decode,
+    decode_message,
+    reference_items,
+)
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_BYTES = 8 * 1024 * 1024
-MAX_BATCH_EVENTS = 5000
+# The message limits and the reference decoder live in transforms.typed_decode; importable here.
+__all__ = [
+    "MAX_BATCH_EVENTS", "MAX_MESSAGE_BYTES", "MESSAGE_LEVEL_REASONS", "Dropped", "Outcome",
+    "Pipeline", "Sanitized", "Stage", "decode",
+]  # fmt: skip
 # Reasons that concern a whole message rather than one event of it.
 MESSAGE_LEVEL_REASONS = frozenset(
     {"empty_message", "invalid_json", "invalid_utf8", "oversized_message", "empty_batch",
@@ -72,8 +81,12 @@ class Pipeline:
         checked = validate_event(raw)
         if type(checked) is Quarantined:
             return checked
-        event: Event | None = checked  # type: ignore[assignment]
-        for stage in self._stages_for_type[checked["type"]]:  # type: ignore[index]
+        return self.run(checked)  # type: ignore[arg-type]
+
+    def run(self, checked: Event) -> Outcome:
+        """Run every stage that applies to an event that passed validation."""
+        event: Event | None = checked
+        for stage in self._stages_for_type[checked["type"]]:
             if stage.apps is not None and not stage.applies_to(event):  # type: ignore[arg-type]
                 continue
             try:
@@ -91,6 +104,10 @@ class Pipeline:
 
     def sanitize_json(self, document: bytes | str) -> Outcome:
         """One JSON document holding one event (a JSONL line)."""
+        if type(document) is bytes and document[:1] == b"{":
+            items = decode_message(document)  # one object: one item, or a message-level reason
+            if type(items) is not Quarantined:
+                return self.sanitize_items(items)[0]  # type: ignore[arg-type]
         decoded = decode(document)
         if type(decoded) is Quarantined:
             return decoded
@@ -103,27 +120,20 @@ class Pipeline:
         """
         if value is None:
             return [Quarantined("empty_message")]
-        return self.sanitize_decoded(decode(value))
+        items = decode_message(value)
+        if type(items) is Quarantined:
+            return [items]
+        return self.sanitize_items(items)  # type: ignore[arg-type]
+
+    def sanitize_items(self, items: list[Event | Unchecked]) -> list[Outcome]:
+        """Items of ``transforms.typed_decode.decode_message``: events already validated run the
+        stages; the others go through the reference validator first."""
+        run, sanitize = self.run, self.sanitize
+        return [run(item) if type(item) is dict else sanitize(item.raw) for item in items]  # type: ignore[union-attr]
 
     def sanitize_decoded(self, decoded: Any) -> list[Outcome]:
-        """``sanitize_message`` for a value already decoded (or a decode Quarantined)."""
-        if type(decoded) is Quarantined:
-            return [decoded]
-        if type(decoded) is list:
-            if not decoded:
-                return [Quarantined("empty_batch")]
-            if len(decoded) > MAX_BATCH_EVENTS:
-                return [Quarantined("oversized_batch")]
-            return [self.sanitize(item) for item in decoded]
-        return [self.sanitize(decoded)]
-
-
-def decode(document: bytes | str) -> Any:
-    """orjson decode with input errors as values. orjson rejects invalid UTF-8 itself."""
-    if len(document) > MAX_MESSAGE_BYTES:
-        return Quarantined("oversized_message")
-    try:
-        return orjson.loads(document)
-    except orjson.JSONDecodeError as error:
-        reason = "invalid_utf8" if "UTF-8" in str(error) else "invalid_json"
-        return Quarantined(reason)
+        """``sanitize_message`` for a value already decoded by ``decode`` (the reference path)."""
+        items = reference_items(decoded)
+        if type(items) is Quarantined:
+            return [items]
+        return self.sanitize_items(items)  # type: ignore[arg-type]

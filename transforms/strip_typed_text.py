@@ -91,7 +91,7 @@ def length_bucket(length: int, bounds: tuple[int, ...]) -> str:
     return f"{low}+" if index == len(bounds) else f"{low}-{bounds[index] - 1}"
 
 
-_TEXT_FIELDS = frozenset({"text", "key", "code"})
+_TEXT_FIELDS = ("text", "key", "code")
 # `field` and `mime` are free strings from collectors; only well-known values pass, so a
 # collector that puts a label or a file name there leaks nothing.
 INPUT_FIELD_KINDS = frozenset(
@@ -109,7 +109,9 @@ def strip_typed_text(config: StripTypedTextConfig, context: Context) -> Transfor
         kind = event["type"]
         if kind not in _TYPED_EVENTS:  # pointer and focus events carry nothing typed
             return event
-        out = {name: value for name, value in event.items() if name not in _TEXT_FIELDS}
+        out = dict(event)  # a copy and three deletions: cheaper than a comprehension
+        for name in _TEXT_FIELDS:
+            out.pop(name, None)
         if kind == "key_down" or kind == "key_up":
             out["key_class"] = key_class(event["key"])
             if not config.keep_modifiers:

@@ -223,7 +223,7 @@ _WRONG_FOR_KIND: dict[str, st.SearchStrategy[Any]] = {
     | json_ints
     | st.lists(st.integers(1, 100), max_size=1)
     | st.lists(st.integers(1, 100), min_size=3, max_size=4)
-    | st.tuples(st.integers(max_value=0), st.integers(1, 100)).map(list)
+    | st.tuples(st.integers(-(2**63), 0), st.integers(1, 100)).map(list)
     | st.tuples(st.floats(1, 100), st.integers(1, 100)).map(list),
     "str_list": st.text() | json_ints | st.just({"shift": True}),
 }
