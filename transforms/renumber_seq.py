@@ -6,9 +6,10 @@ exactly how many keys were typed between them or where a release fell. After thi
 ``seq`` is dense within a session: it gives the order of the kept events and nothing else.
 
 State is one counter per session, in the context's session store (``transforms.state``: by
-default in memory, bounded by ``max_sessions``, least recently used evicted first). When an evicted session comes back, numbering resumes from its original
-``seq`` rounded up to a multiple of ``resume_block``: still increasing, and it reveals only the
-session's coarse length so far. Deterministic for a given input order; transforms see one
+default in memory, bounded by ``max_sessions``, least recently used evicted first). When an
+evicted session comes back, numbering resumes from its original ``seq`` rounded up to a
+multiple of ``resume_block``: still increasing, and it reveals only the session's coarse
+length so far. Deterministic for a given input order; transforms see one
 user's events in order (Kafka partitions by user), so one instance per consumer is correct.
 Place it after every stage that drops events and before ``allowlist_fields``.
 """

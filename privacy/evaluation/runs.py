@@ -60,7 +60,8 @@ def sanitize_session(
         outcome = pipeline.sanitize(event)
         if type(outcome) is Sanitized:
             outcomes["sanitized"] += 1
-            yield index, outcome.event
+            for kept in outcome.events:  # a summary closed by this event comes first
+                yield index, kept
         else:
             outcomes[type(outcome).__name__.lower()] += 1
 
