@@ -20,7 +20,7 @@ def snapper(**config: Any) -> Transform:
 
 
 def test_positions_become_cell_centres_in_the_class_frame() -> None:
-    out = snapper()(make_event("mouse_down", x=10, y=790, screen=[1280, 800]))
+    out = snapper(cells=12)(make_event("mouse_down", x=10, y=790, screen=[1280, 800]))
     assert (out["x"], out["y"]) == (80, 1035)  # first column, last row of 12 on 1920x1080
     assert out["screen"] == [1280, 800]  # generalize_device replaces it later
 
@@ -48,7 +48,7 @@ def test_error_is_at_most_half_a_cell_diagonal(
 def test_the_values_do_not_reveal_the_real_screen_size(screen: tuple[int, int]) -> None:
     """Every screen of one class yields the same set of possible x and y values."""
     width, height = screen
-    transform = snapper()
+    transform = snapper(cells=12)
     xs = {transform(make_event("click", x=x, y=0, screen=list(screen)))["x"] for x in range(width)}
     ys = {transform(make_event("click", x=0, y=y, screen=list(screen)))["y"] for y in range(height)}
     assert xs == {int((i + 0.5) * 1920 / 12) for i in range(12)}
@@ -56,7 +56,7 @@ def test_the_values_do_not_reveal_the_real_screen_size(screen: tuple[int, int]) 
 
 
 def test_off_screen_positions_are_clamped_and_no_screen_means_the_default_class() -> None:
-    transform = snapper()
+    transform = snapper(cells=12)
     out = transform(make_event("mouse_up", x=-300, y=5000, screen=[1920, 1080]))
     assert (out["x"], out["y"]) == (80, 1035)
     bare = {k: v for k, v in make_event("click", x=1919, y=0).items() if k != "screen"}
