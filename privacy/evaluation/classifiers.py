@@ -13,10 +13,15 @@ import numpy as np
 
 CLASSIFIERS = ("nearest_centroid", "random_forest", "lda")
 LEARNED = ("random_forest", "lda")
+# The policy-agnostic attacker (agnostic.py's features), beside the learned ones.
+AGNOSTIC = ("agnostic:nearest_centroid", "agnostic:random_forest")
+ATTACKERS = (*AGNOSTIC, *CLASSIFIERS)
 CLASSIFIER_LABELS = {
     "nearest_centroid": "nearest centroid",
     "random_forest": "random forest",
     "lda": "shrinkage LDA",
+    "agnostic:nearest_centroid": "agnostic, nearest centroid",
+    "agnostic:random_forest": "agnostic, random forest",
 }
 
 
