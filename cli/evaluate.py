@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from privacy.evaluation import targets
+from privacy.evaluation import protocol, targets
 from privacy.evaluation.mouse_eval import (
     MOUSE_POLICIES,
     QUICK_MINUTES,
@@ -68,6 +68,10 @@ def evaluate_timing(
             "(Unidentified); repeatable; default both"
         ),
     ] = None,
+    query: Annotated[
+        list[str] | None,
+        typer.Option(help="query size (repeatable): half (the target's), sentence; default both"),
+    ] = None,
     simulator_minutes: Annotated[
         float, typer.Option(help="minutes of 50-user simulator traffic (0: skip)")
     ] = MINUTES,
@@ -82,14 +86,17 @@ def evaluate_timing(
     console, err = _console(), Console(stderr=True)
     count = QUICK_PARTICIPANTS if quick and participants is None else participants
     minutes = 2.0 if quick and simulator_minutes == MINUTES else simulator_minutes
-    for reading in letters or ():
-        if reading not in LETTERS:
-            console.print(f"[red]--letters must be one of {', '.join(LETTERS)}[/red]")
+    for value, known in [(v, LETTERS) for v in letters or ()] + [
+        (v, protocol.QUERY_SIZES) for v in query or ()
+    ]:
+        if value not in known:
+            console.print(f"[red]{value!r}: expected one of {', '.join(known)}[/red]")
             raise typer.Exit(2)
     try:
         evaluation = run_evaluation(
             count, tuple(policy or POLICIES), data_dir=data_dir, seed=seed,
             letters=tuple(letters or LETTERS), simulator_minutes=minutes or None,
+            queries=tuple(query or protocol.QUERY_SIZES),
             progress=lambda text: err.print(f"[dim]… {text}[/dim]"),
         )  # fmt: skip
     except FileNotFoundError as error:

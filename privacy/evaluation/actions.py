@@ -7,12 +7,14 @@
   ``paste``. Runs of ``typing`` and of ``scroll`` count once, and pointer moves and releases are
   not actions, so a policy may summarize a burst or a scroll without losing anything here.
   Similarity = 1 - Levenshtein distance / length of the longer sequence, per session.
-* **Click positions.** Each raw ``mouse_down`` is paired with the sanitized ``mouse_down`` that
-  processing it released (the harness knows which input an output came out of; the output
-  carries no raw id). Outputs released later, by another input, are paired in order with the
-  raw ``mouse_down`` still unpaired at or before that input. The error is the distance between
-  the two positions, in pixels of the raw screen (an output position on a generalized ``screen``
-  is scaled back to the raw one first), as a share of the raw screen's diagonal. A click whose
+* **Click positions.** Sanitized ``mouse_down`` events are paired with raw ones by order within
+  the session: the k outputs that processing raw event i released (the harness knows which
+  input an output came out of; the output carries no raw id) go, in order, to the last k raw
+  ``mouse_down`` still unpaired at or before i. So a click released as it happens pairs with
+  itself, a held-back click with the one it held, and a dropped click stays unpaired. The
+  error is the distance between the two positions, in pixels of the raw screen (an output
+  position on a generalized ``screen`` is scaled back to the raw one first), as a share of the
+  raw screen's diagonal. A click whose
   output is lost, or has no position, has an infinite error. *Faithful* means an error of at
   most 5% of the diagonal (about 110 px on a 1920x1080 screen: the same button or list row).
 
@@ -140,21 +142,18 @@ def click_errors(
     ``sanitized[i]``."""
     downs = [i for i, e in enumerate(raw) if e.get("type") == "mouse_down" and for_training(e)]
     wanted = set(downs)
-    paired: dict[int, Event] = {}
-    later: list[tuple[int, Event]] = []
+    released: dict[int, list[Event]] = {}  # origin -> the mouse_down outputs it released
     for origin, event in zip(origins, sanitized, strict=True):
         if event.get("type") != "mouse_down":
             continue
         if raw[origin].get("type") == "mouse_down" and origin not in wanted:
             continue  # from a password manager (the raw pseudo-policy keeps those)
-        if raw[origin].get("type") == "mouse_down" and origin not in paired:
-            paired[origin] = event
-        else:
-            later.append((origin, event))
-    for origin, event in later:
-        free = next((i for i in downs if i <= origin and i not in paired), None)
-        if free is not None:
-            paired[free] = event
+        released.setdefault(origin, []).append(event)
+    paired: dict[int, Event] = {}
+    for origin in sorted(released):
+        outputs = released[origin]
+        free = [i for i in downs if i <= origin and i not in paired][-len(outputs) :]
+        paired.update(zip(free, outputs[len(outputs) - len(free) :], strict=True))
     errors = []
     for index in downs:
         diagonal = _diagonal(raw[index])

@@ -37,7 +37,7 @@ class Verdict:
     figure: float
     bound: float
     at_most: bool  # True: figure <= bound passes; False: figure >= bound passes
-    unit: str  # "x chance" or "share"
+    unit: str  # "x chance", "share" or "similarity"
 
     @property
     def passed(self) -> bool:
@@ -52,6 +52,8 @@ class Verdict:
     def show(self, value: float) -> str:
         if math.isinf(value):
             return "lost"
+        if self.unit == "similarity":
+            return f"{value:.3f}"
         return f"{value:.2f}×" if self.unit == "x chance" else f"{value:.1%}"
 
     def row(self) -> dict[str, str]:
@@ -84,7 +86,7 @@ def mouse(policy: str, features: str, classifier: str, x_chance: float) -> Verdi
 def retention(
     policy: str, data: str, order: float, faithful: float, error: float, clicks: int
 ) -> list[Verdict]:
-    out = [Verdict(policy, f"order of actions ({data})", order, ORDER_MIN, False, "share")]
+    out = [Verdict(policy, f"order of actions ({data})", order, ORDER_MIN, False, "similarity")]
     if clicks:  # no click, no click figure
         faithful_name, error_name = f"clicks faithful ({data})", f"median click error ({data})"
         out += [
