@@ -88,9 +88,18 @@ def concat(parts: Sequence[Columns]) -> Columns:
     return out
 
 
+def quantiles(values: np.ndarray, percents: np.ndarray = _QUANTILES) -> np.ndarray:
+    """``np.percentile`` (linear), several times faster on the many small arrays here."""
+    ordered = np.sort(values)
+    position = (len(ordered) - 1) * percents / 100
+    low = np.floor(position).astype(np.int64)
+    high = np.minimum(low + 1, len(ordered) - 1)
+    weight = position - low
+    return ordered[low] * (1 - weight) + ordered[high] * weight
+
+
 def _stats(prefix: str, values: np.ndarray, out: FeatureDict) -> None:
-    quantiles = np.percentile(values, _QUANTILES)
-    stats = (*quantiles, values.mean(), values.std())
+    stats = (*quantiles(values), values.mean(), values.std())
     for name, value in zip(_STAT_NAMES, stats, strict=True):
         out[f"{prefix}:{name}"] = float(value)
 

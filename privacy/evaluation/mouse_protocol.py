@@ -91,7 +91,7 @@ def folds(items: Sequence[Window]) -> Iterator[tuple[list[int], list[int]]]:
 
 def _summary(name: str, values: np.ndarray, out: dict[str, float]) -> None:
     if len(values):
-        for q, v in zip(_Q, np.percentile(values, _Q), strict=True):
+        for q, v in zip(_Q, agnostic.quantiles(values, _Q), strict=True):
             out[f"{name}:q{q}"] = float(v)
         out[f"{name}:mean"] = float(values.mean())
 

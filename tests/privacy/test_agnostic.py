@@ -99,3 +99,10 @@ def test_counts_are_raw_and_per_event_and_diffs_are_successive() -> None:
     assert features["n:a.flag=true"] == 1
     assert features["d:*.x:mean"] == 4.0 and features["d:*.ts:q50"] == 15.0
     assert features["v:a.x:mean"] == 5.0
+
+
+def test_quantiles_are_numpys_linear_percentiles() -> None:
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 7, 100):
+        values = rng.normal(size=size)
+        assert np.allclose(agnostic.quantiles(values), np.percentile(values, [10, 25, 50, 75, 90]))
