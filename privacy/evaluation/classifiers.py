@@ -102,6 +102,9 @@ def random_forest(
 def score(
     name: str, x_train: np.ndarray, y_train: np.ndarray, x_query: np.ndarray, seed: int = 0
 ) -> Scores:
+    if x_train.shape[1] == 0:  # the output held no feature at all: every label ties
+        labels = np.unique(y_train)
+        return Scores(labels, np.zeros((len(x_query), len(labels))))
     if name == "nearest_centroid":
         return nearest_centroid(x_train, y_train, x_query)
     if name == "random_forest":

@@ -106,3 +106,10 @@ def test_quantiles_are_numpys_linear_percentiles() -> None:
     for size in (1, 2, 7, 100):
         values = rng.normal(size=size)
         assert np.allclose(agnostic.quantiles(values), np.percentile(values, [10, 25, 50, 75, 90]))
+
+
+def test_an_output_without_any_feature_gives_exactly_chance() -> None:
+    y = np.array([0, 0, 1, 1, 2, 2])
+    for name in (*classifiers.CLASSIFIERS,):
+        scores = classifiers.score(name, np.empty((6, 0)), y, np.empty((3, 0)))
+        assert np.allclose(top1_hits(scores, np.array([0, 1, 2])), 1 / 3), name
