@@ -12,21 +12,13 @@ multiple of ``resume_block``: still increasing, and it reveals only the session'
 length so far. Deterministic for a given input order; transforms see one
 user's events in order (Kafka partitions by user), so one instance per consumer is correct.
 Place it after every stage that drops events and before ``allowlist_fields``.
-
-With ``start: keyed`` a session's numbering starts at a secret offset (below 2^20) derived
-with the HMAC key from the session, instead of 0: ``seq`` still gives the order and its
-differences are still 1, but its value no longer tells how many events the session held before
-(a user's activity rate times the time since the session began).
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from transforms.context import Context
-from transforms.pseudonymize_ids import MissingKeyError
 from transforms.registry import Event, Transform, TransformConfig, register
 from transforms.state import session_key
 
@@ -35,9 +27,6 @@ class RenumberSeqConfig(TransformConfig):
     max_sessions: int = Field(100_000, ge=1, description="sessions whose counter is kept")
     resume_block: int = Field(
         1024, ge=1, description="an evicted session resumes at its seq rounded up to this"
-    )
-    start: Literal["zero", "keyed"] = Field(
-        "zero", description="number from 0, or from a secret per-session offset (HMAC key)"
     )
 
 
@@ -53,14 +42,6 @@ def renumber_seq(config: RenumberSeqConfig, context: Context) -> Transform:
     """Rewrite ``seq`` as a dense per-session counter of the events that reach this stage."""
     counters = context.session_state("renumber_seq", config.max_sessions)
     block = config.resume_block
-    keyring = context.keyring
-    if config.start == "keyed" and keyring is None:
-        raise MissingKeyError("renumber_seq with start: keyed needs an HMAC key and none was given")
-
-    def offset(session: str) -> int:
-        if keyring is None or config.start == "zero":
-            return 0
-        return int(keyring.pseudonym("seq-start", session)[:5], 16)
 
     def renumber(event: Event) -> Event:
         seq = event.get("seq")
@@ -69,7 +50,7 @@ def renumber_seq(config: RenumberSeqConfig, context: Context) -> Transform:
         session = session_key(event)
         number = counters.get(session)
         if number is None:
-            number = resume_point(seq, block) + offset(session)
+            number = resume_point(seq, block)
         counters[session] = number + 1
         return {**event, "seq": number}
 

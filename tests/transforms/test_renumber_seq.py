@@ -66,30 +66,3 @@ def test_output_is_dense_and_keeps_the_order(seqs: list[int]) -> None:
     out = [transform(e) for e in events(ordered)]
     first = resume_point(ordered[0], 1024)
     assert [e["seq"] for e in out if e] == [first + i for i in range(len(seqs))]
-
-
-def keyed(master: bytes = b"k" * 32) -> Transform:
-    from transforms.keyring import Keyring
-
-    return renumber_seq(RenumberSeqConfig(start="keyed"), Context(keyring=Keyring(master)))
-
-
-def test_a_keyed_start_hides_how_many_events_came_before_but_keeps_order() -> None:
-    transform = keyed()
-    a = [transform(e)["seq"] for e in events([500, 501, 900], "a")]  # type: ignore[index]
-    b = [transform(e)["seq"] for e in events([0, 1, 2], "b")]  # type: ignore[index]
-    assert a[1] - a[0] == 1 and a[2] - a[1] == 1 and b[1] - b[0] == 1
-    assert a[0] != 500 and b[0] != 0 and a[0] != b[0] + 500  # each session its own offset
-    again = [keyed()(e)["seq"] for e in events([500], "a")]  # type: ignore[index]
-    assert again == a[:1]  # the same key gives the same numbering (replays, other workers)
-    other_key = [keyed(b"q" * 32)(e)["seq"] for e in events([500], "a")]  # type: ignore[index]
-    assert other_key != a[:1]
-
-
-def test_a_keyed_start_without_a_key_is_refused() -> None:
-    import pytest
-
-    from transforms.pseudonymize_ids import MissingKeyError
-
-    with pytest.raises(MissingKeyError):
-        renumber_seq(RenumberSeqConfig(start="keyed"), Context())
