@@ -58,6 +58,7 @@ class BatchStats:
     def __init__(self) -> None:
         self.lines = 0
         self.outcomes: Counter[str] = Counter()
+        self.summaries = 0  # extra lines: summaries written before the event that closed them
 
     @property
     def quarantined(self) -> int:
@@ -76,6 +77,11 @@ class BatchStats:
             f"{self.lines} lines in {seconds:.2f} s = {rate:,.0f} events/s\n"
             f"valid events {sanitized + dropped} = sanitized {sanitized}"
             f" + dropped by a rule {dropped}"
+            + (
+                f"\n{self.summaries} summary lines written before the line that closed them"
+                if self.summaries
+                else ""
+            )
         )
         return table
 
@@ -95,8 +101,10 @@ def sanitize_lines(
         stats.lines += 1
         outcome = pipeline.sanitize_json(line.rstrip(b"\r\n"))
         if type(outcome) is Sanitized:
-            output.write(orjson.dumps(outcome.event, option=orjson.OPT_APPEND_NEWLINE))
+            for event in outcome.events:  # a typing summary closed by this line comes first
+                output.write(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE))
             stats.outcomes["sanitized"] += 1
+            stats.summaries += len(outcome.preceding)
         elif type(outcome) is Dropped:
             stats.outcomes[f"dropped:{outcome.rule}"] += 1
             if dropped is not None:

@@ -67,6 +67,7 @@ _add(app, "sanitize", batch.sanitize)
 _add(app, "check", batch.check)
 _add(app, "audit", audit.audit)
 _add(app, "evaluate-timing", evaluate.evaluate_timing)
+_add(app, "evaluate-mouse", evaluate.evaluate_mouse)
 _add(app, "report", report.report)
 _add(app, "worker", service.worker)
 

@@ -1,45 +1,76 @@
-"""``sanitizer report``: one self-contained HTML page on what the policies protect and cost.
-The measuring and rendering is ``privacy.report``; this is its command line."""
+"""``sanitizer report``: one self-contained HTML page with the verdict of every privacy target.
+The measuring and rendering is ``privacy.report``; this is its command line.
+
+By default it measures a sample sized to finish in about a minute within 1 GB (see
+``privacy.report.SAMPLE``); ``--full`` measures the whole data sets (tens of minutes), and
+``--results`` takes figures already measured by ``evaluate-timing --json`` or
+``evaluate-mouse --json`` instead of measuring them again.
+"""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from privacy.evaluation.keystrokes import load_participants
-from privacy.evaluation.timing import QUICK_PARTICIPANTS, run_evaluation
-from privacy.report import measure_exposure, render
+from privacy.report import FULL, SAMPLE, coverage, measure, render
+
+
+def _version() -> str:
+    try:
+        return version("interaction-sanitizer")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def report(
     out: Annotated[Path, typer.Option(help="the HTML file to write")] = Path("privacy-report.html"),
     results: Annotated[
-        Path | None, typer.Option(help="scores from `evaluate-timing --json` (else measured)")
+        list[Path] | None,
+        typer.Option(
+            help="JSON of `evaluate-timing --json` or `evaluate-mouse --json` "
+            "(repeatable); what they hold is not measured again"
+        ),
     ] = None,
-    participants: Annotated[int | None, typer.Option(help="first N participants only")] = None,
-    quick: Annotated[bool, typer.Option(help=f"{QUICK_PARTICIPANTS} participants")] = False,
-    data_dir: Annotated[Path | None, typer.Option(help="the keystrokes-136m folder")] = None,
-    window_minutes: Annotated[int, typer.Option(help="k-anonymity window")] = 60,
+    full: Annotated[
+        bool, typer.Option(help="measure the whole data sets, every built-in policy (slow)")
+    ] = False,
+    policy: Annotated[
+        list[str] | None, typer.Option(help="policies to measure (repeatable; raw, NAME, FILE)")
+    ] = None,
 ) -> None:
-    """Write one self-contained HTML privacy report (plots inline)."""
+    """Write one self-contained HTML privacy report: verdicts, keystrokes, mouse, retention,
+    k-anonymity. Progress goes to stderr."""
     import matplotlib
 
     matplotlib.use("Agg")
-    console = Console()
-    count = QUICK_PARTICIPANTS if quick and participants is None else participants
+    console, err = Console(), Console(stderr=True)
+    plan = FULL if full else SAMPLE
+    data: dict[str, Any] = {}
     try:
-        people, _ = load_participants(data_dir, count)
-        if results is not None:
-            data = json.loads(results.read_text(encoding="utf-8"))
-        else:
-            data = run_evaluation(count, data_dir=data_dir).to_json()
+        for path in results or ():
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            data["mouse" if "windows" in loaded else "timing"] = loaded
+        data |= measure(
+            plan, policy, lambda text: err.print(f"[dim]… {text}[/dim]"),
+            timing="timing" not in data, mouse="mouse" not in data,
+        )  # fmt: skip
     except (FileNotFoundError, json.JSONDecodeError) as error:
         console.print(f"[red]report: {error}[/red]")
         raise typer.Exit(2) from None
-    intervals, shares = measure_exposure(people, window_minutes * 60_000)
-    out.write_text(render(data, intervals, shares, window_minutes * 60_000), encoding="utf-8")
+    scope = coverage({**plan, "policies": tuple(policy or plan["policies"])})
+    if results:
+        scope += f" Figures from {', '.join(p.name for p in results)} are used as measured."
+    data["meta"] = {
+        "version": _version(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "coverage": scope,
+    }
+    err.print("[dim]… rendering[/dim]")
+    out.write_text(render(data), encoding="utf-8")
     console.print(f"report written to {out}")

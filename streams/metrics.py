@@ -32,7 +32,8 @@ class BatchTally:
     """What one batch did, counted locally; ``ServiceMetrics.record`` publishes it."""
 
     messages: int = 0
-    sanitized: int = 0
+    sanitized: int = 0  # input events that were sanitized
+    fanned_out: int = 0  # events written beyond one per input (typing summaries)
     quarantined: Tally[str] = field(default_factory=Tally)
     dropped: Tally[str] = field(default_factory=Tally)
 
@@ -80,7 +81,7 @@ class ServiceMetrics:
         self.messages_in.inc(tally.messages)
         self.events_in.inc(tally.events)
         if tally.sanitized:
-            self.events_out.inc(tally.sanitized)
+            self.events_out.inc(tally.sanitized + tally.fanned_out)
         for reason, count in tally.quarantined.items():
             self.quarantined.labels(reason).inc(count)
         for rule, count in tally.dropped.items():

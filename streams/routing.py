@@ -107,10 +107,16 @@ class Router:
                 outcomes = [WORKER_ERROR]
             for index, outcome in enumerate(outcomes):
                 if type(outcome) is Sanitized:
-                    placed = self._encode_sanitized(outcome.event, message, sanitized_count)
-                    if placed is not None:
-                        records[(sanitized_topic, placed[0])].append(placed[1])
+                    # Usually one event; a stage that closes a summary adds it before.
+                    placed_all = [
+                        self._encode_sanitized(event, message, sanitized_count)
+                        for event in outcome.events
+                    ]
+                    if None not in placed_all:
+                        for placed in placed_all:
+                            records[(sanitized_topic, placed[0])].append(placed[1])  # type: ignore[index]
                         tally.sanitized += 1
+                        tally.fanned_out += len(placed_all) - 1
                         continue
                     outcome = Quarantined("encode_error", stage="worker")
                 elif type(outcome) is Dropped:

@@ -24,7 +24,7 @@ DEFAULT_ALLOWLIST: dict[str, tuple[str, ...]] = {
     "*": COMMON_FIELDS,
     "key_down": ("key_class", "modifiers", "repeat"),
     "key_up": ("key_class", "modifiers", "repeat"),
-    "text_input": ("field", "text_length", "corrections"),  # corrections: summarize_typing
+    "text_input": ("field", "text_length"),
     "clipboard": ("action", "mime", "text_length"),
     "mouse_move": ("x", "y"),
     "mouse_down": _POINTER,

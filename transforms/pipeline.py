@@ -1,7 +1,8 @@
 """Run a compiled policy over events: every input ends as exactly one outcome.
 
 The outcome is a value, not an exception (errors are data): ``Sanitized`` with the event to
-publish, ``Dropped`` with the rule that dropped it, or ``Quarantined`` with a reason. Batch
+publish (and, when a stage fanned out, the events to publish before it: ``Sanitized.events``),
+``Dropped`` with the rule that dropped it, or ``Quarantined`` with a reason. Batch
 mode and the streaming workers both call this module, so there is one data path to audit.
 """
 
@@ -40,6 +41,14 @@ MESSAGE_LEVEL_REASONS = frozenset(
 @dataclass(frozen=True, slots=True)
 class Sanitized:
     event: Event
+    # Sanitized events a fanning-out stage emitted before ``event`` from the same input (a
+    # typing summary closed by this command). Publish them first, in order; see ``events``.
+    preceding: tuple[Event, ...] = ()
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """Every sanitized event of this input, in order."""
+        return (*self.preceding, self.event) if self.preceding else (self.event,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +94,9 @@ class Pipeline:
 
     def run(self, checked: Event) -> Outcome:
         """Run every stage that applies to an event that passed validation."""
-        event: Event | None = checked
-        for stage in self._stages_for_type[checked["type"]]:
+        event: Event | list[Event] | None = checked
+        stages = self._stages_for_type[checked["type"]]
+        for position, stage in enumerate(stages):
             if stage.apps is not None and not stage.applies_to(event):  # type: ignore[arg-type]
                 continue
             try:
@@ -96,11 +106,13 @@ class Pipeline:
                 return Quarantined("transform_error", stage=stage.name)
             if event is None:
                 return Dropped(stage.name)
+            if type(event) is list:
+                return _fan_out(event, stages[position + 1 :], stage.name)
         # The policy check guarantees the allowlist stage ran last; this is the belt to its
         # braces: nothing leaves without the sanitized schema marker it sets.
-        if event is None or event.get("schema") != SANITIZED_SCHEMA:
+        if event is None or event.get("schema") != SANITIZED_SCHEMA:  # type: ignore[union-attr]
             return Quarantined("policy_incomplete")
-        return Sanitized(event)
+        return Sanitized(event)  # type: ignore[arg-type]
 
     def sanitize_json(self, document: bytes | str) -> Outcome:
         """One JSON document holding one event (a JSONL line)."""
@@ -137,3 +149,41 @@ class Pipeline:
         if type(items) is Quarantined:
             return [items]
         return self.sanitize_items(items)  # type: ignore[arg-type]
+
+
+def _fan_out(events: list[Event], rest: tuple[Stage, ...], rule: str) -> Outcome:
+    """The slow path of a stage that returned several events: each goes through the rest of
+    the policy. Any failure quarantines the input whole (fail closed); the survivors form one
+    ``Sanitized``, in order; if none survives, the input counts as dropped."""
+    kept: list[Event] = []
+    for event in events:
+        result = _run_stages(event, rest)
+        if type(result) is Quarantined:
+            return result
+        if type(result) is Dropped:
+            rule = result.rule
+            continue
+        kept.extend(result.events)  # type: ignore[union-attr]
+    if not kept:
+        return Dropped(rule)
+    return Sanitized(kept[-1], tuple(kept[:-1]))
+
+
+def _run_stages(event: Event, stages: tuple[Stage, ...]) -> Outcome:
+    """``stages`` on one already validated event, selectors checked per stage."""
+    current: Event | list[Event] | None = event
+    for position, stage in enumerate(stages):
+        if not stage.applies_to(current):  # type: ignore[arg-type]
+            continue
+        try:
+            current = stage.transform(current)  # type: ignore[arg-type]
+        except Exception as error:  # fail closed: any bug in a stage quarantines
+            log.warning("stage %s raised %s", stage.name, type(error).__name__)
+            return Quarantined("transform_error", stage=stage.name)
+        if current is None:
+            return Dropped(stage.name)
+        if type(current) is list:
+            return _fan_out(current, stages[position + 1 :], stage.name)
+    if current.get("schema") != SANITIZED_SCHEMA:  # type: ignore[union-attr]
+        return Quarantined("policy_incomplete")
+    return Sanitized(current)  # type: ignore[arg-type]

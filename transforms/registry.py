@@ -19,9 +19,11 @@ from transforms.context import Context
 
 Event = dict[str, Any]
 # A transform takes one event and returns a new event, or None to drop it (the stage name is
-# then the drop rule). It must not mutate its input, and it may raise: the pipeline turns any
-# exception into a quarantine record.
-Transform = Callable[[Event], Event | None]
+# then the drop rule), or a list of events (a fan-out: each goes on through the later stages,
+# in order; a stage that closes a summary when the next action arrives returns both). It must
+# not mutate its input, and it may raise: the pipeline turns any exception into a quarantine
+# record.
+Transform = Callable[[Event], Event | list[Event] | None]
 
 ENTRY_POINT_GROUP = "sanitizer.transforms"
 
@@ -76,13 +78,18 @@ def _load_builtins() -> None:
     # Imported for their @register side effect; listed explicitly rather than discovered.
     from transforms import (  # noqa: F401
         allowlist_fields,
+        anchor_keyboard_time,
         coarsen_timestamp,
+        drop_pointer_moves,
         drop_sensitive_apps,
+        generalize_device,
         merge_key_events,
         pseudonymize_ids,
         renumber_seq,
         scrub_text,
+        snap_pointer,
         strip_typed_text,
+        summarize_scrolls,
         summarize_typing,
     )
 

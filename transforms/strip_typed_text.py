@@ -3,6 +3,14 @@
 ``key`` and ``code`` both reveal the character (``code`` ``KeyA`` is as good as ``a``), so both
 are replaced by one key class. The text of ``text_input`` and ``clipboard`` is removed; at most
 a coarse length bucket remains, and none for password fields.
+
+Commands fail closed: a key is a *command* only if it is on an explicit list (Enter, Tab,
+Escape, the navigation keys, F1-F24) or is pressed with Ctrl, Alt or Meta held (a shortcut).
+Every other key, including ``Unidentified``, ``Process``, ``Dead``, empty or unknown names and
+any name a collector invents, is *typing* (``is_command`` is the one place that decides; the
+typing stages absorb everything it does not accept). With ``collapse_typing: true`` every
+typing key leaves with the single class ``typing``, so not even letter, digit, space or
+Backspace can be told apart.
 """
 
 from __future__ import annotations
@@ -16,9 +24,12 @@ from transforms.context import Context
 from transforms.registry import Event, Transform, TransformConfig, register
 
 KEY_CLASSES = (
-    "letter", "digit", "punctuation", "whitespace", "enter", "editing",
-    "modifier", "navigation", "function", "other",
+    "letter", "digit", "punctuation", "whitespace", "enter", "tab", "editing",
+    "modifier", "navigation", "function", "other", "typing",
 )  # fmt: skip
+# The explicit command list: only these classes (and shortcuts) may leave as single key events.
+COMMAND_CLASSES = frozenset({"enter", "tab", "navigation", "function"})
+SHORTCUT_MODIFIERS = frozenset({"ctrl", "alt", "meta"})
 
 _MODIFIERS = (
     "Shift", "Control", "Alt", "AltGraph", "Meta", "OS", "Super", "Hyper", "Fn",
@@ -29,7 +40,7 @@ _NAVIGATION = (
 )  # fmt: skip
 _NAMED_KEYS: dict[str, str] = {
     "Enter": "enter",
-    "Tab": "whitespace",
+    "Tab": "tab",
     " ": "whitespace",
     "Backspace": "editing",
     "Delete": "editing",
@@ -48,7 +59,8 @@ _NAMED_KEYS: dict[str, str] = {
 
 
 def key_class(key: str) -> str:
-    """The class of a DOM ``KeyboardEvent.key`` value. Unknown names fall to ``other``."""
+    """The class of a DOM ``KeyboardEvent.key`` value. Unknown names fall to ``other``, which
+    is typing, never a command."""
     if len(key) == 1:
         if key.isalpha():
             return "letter"
@@ -67,8 +79,22 @@ def key_class(key: str) -> str:
     return "letter" if key.isalpha() else "other"
 
 
+def is_command(cls: str | None, modifiers: object) -> bool:
+    """A key event that may leave as its own event: a command-list class, or a shortcut (a
+    non-modifier key with Ctrl, Alt or Meta held). Anything else, unknown values included, is
+    typing."""
+    if cls in COMMAND_CLASSES:
+        return True
+    if cls is None or cls == "modifier" or cls not in KEY_CLASSES:
+        return False
+    return isinstance(modifiers, list) and not SHORTCUT_MODIFIERS.isdisjoint(modifiers)
+
+
 class StripTypedTextConfig(TransformConfig):
     keep_modifiers: bool = Field(True, description="keep the list of held modifiers")
+    collapse_typing: bool = Field(
+        False, description="give every non-command key the single class 'typing'"
+    )
     keep_length_bucket: bool = Field(True, description="keep a coarse length of removed text")
     length_buckets: tuple[int, ...] = Field(
         (1, 5, 17, 65, 257), description="lower bounds of the length buckets, ascending"
@@ -104,6 +130,7 @@ _TYPED_EVENTS = frozenset({"key_down", "key_up", "text_input", "clipboard"})
 @register("strip_typed_text", StripTypedTextConfig)
 def strip_typed_text(config: StripTypedTextConfig, context: Context) -> Transform:
     """Replace key and code by a key class; remove typed and pasted text."""
+    collapse = config.collapse_typing
 
     def strip(event: Event) -> Event:
         kind = event["type"]
@@ -113,7 +140,10 @@ def strip_typed_text(config: StripTypedTextConfig, context: Context) -> Transfor
         for name in _TEXT_FIELDS:
             out.pop(name, None)
         if kind == "key_down" or kind == "key_up":
-            out["key_class"] = key_class(event["key"])
+            cls = key_class(event["key"])
+            if collapse and not is_command(cls, event.get("modifiers")):
+                cls = "typing"
+            out["key_class"] = cls
             if not config.keep_modifiers:
                 out.pop("modifiers", None)
             return out

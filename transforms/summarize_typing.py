@@ -1,49 +1,46 @@
-"""summarize_typing: typing becomes a few coarse summary events per clock window.
+"""summarize_typing: each typing run becomes one summary that says only how much was typed.
 
-Text-entry key events (letters, digits, punctuation, spaces, Backspace/Delete, and Shift or
-Caps Lock on their own) are absorbed. In their place the stage emits ``text_input`` events with
-``field: "typing"``, the characters typed so far in the burst as a length bucket
-(``text_length``) and the corrections (Backspace/Delete) so far as another bucket
-(``corrections``). A summary is emitted only when a bucket changes (with
-``emit_on_corrections: false``, only when the character bucket changes), so 40 characters yield
-three events (1-4, 5-16, 17-64) whatever the typist's speed or rhythm; the last summary of a
-burst is its total. A burst lives inside one clock-aligned window of ``window_ms`` and its
-summaries carry the window's start as ``ts``. Shortcuts (a key with Ctrl, Alt or Meta), Enter,
-navigation and function keys are commands, not text: they pass through and end the burst, as
-does any other event. ``idle_ms`` (off by default) also ends a burst at a pause.
+A *run* is the text entry between two of the user's other actions: consecutive key presses
+that are typing (anything ``strip_typed_text.is_command`` does not accept: letters, digits,
+punctuation, spaces, Backspace/Delete, Shift or Caps Lock alone, ``Unidentified``, unknown
+names), together with the caret movement inside it (navigation keys, and Ctrl/Alt/Meta with an
+editing or navigation key, such as Ctrl+Backspace, while a run is open). The run ends at the
+next command key (Enter, Tab, Escape, F1-F24, a shortcut; navigation when no run is open) or
+the next event of any other type except pointer moves, never at a pause and never at a clock
+boundary. Its keys are absorbed; when it ends, the stage emits one ``text_input`` event with
+``field: "typing"`` and ``text_length``, the net characters typed (characters minus
+corrections) as a coarse bucket, just before the event that ended it (the stage then returns
+both: a fan-out, see ``transforms.pipeline``). The summary takes the envelope (app, window,
+seq) of the run's first key and, until ``anchor_keyboard_time`` re-times it, its ``ts``.
 
-Privacy property: per-key timing, rhythm, rollover, hold times, pauses, the key-class sequence
-inside a burst (where corrections fall, Shift versus Caps Lock) and exact counts are gone; per
-burst, what is left is its clock window, two coarse counts and its order among other events.
-Burst boundaries come from the clock and from the user's other actions, never from the
-typist's timing: splitting at pauses (``idle_ms``) was measured to leak pause habits. What
-remains measurable is coarse speed over many windows (characters per window, in buckets).
-Run ``renumber_seq`` after this stage, or the ``seq`` gaps give the exact key counts back.
+Privacy property: per-key timing, rhythm, rollover, hold times, pauses, bursts, speed, where
+and how often corrections fall, caret movement and Shift versus Caps Lock are gone. Per run
+what is left is that typing happened, in which app and window, roughly how much (net, so
+correction habits do not move it) and its place among the other actions. The number of
+summaries is the number of runs, which the user's other actions decide, not the typing. No
+corrections count is emitted. Run ``renumber_seq`` after this stage (``seq`` gaps would count
+the absorbed keys) and ``anchor_keyboard_time`` (the summary's ``ts`` would date the run).
 
-Emitting in place of the key that moved a bucket means no event is delayed, and nothing is
-lost at the end of a session, which a "summary when the burst ends" design cannot promise
-when a transform returns one event per input. Consumers take the last summary per burst.
-State is per session (the open burst's window and counts), kept in the context's session store
-(``transforms.state``: by default in memory, bounded by ``max_sessions`` with least recently
-used eviction), and deterministic for a given input order (Kafka partitions by
-user, so one instance sees a user's events in order). An evicted session starts a new burst.
+Limits: a run that no later event ends (the session stops mid-sentence) is never emitted.
+State is per session (the open run's envelope and two counts), kept in the context's session
+store (``transforms.state``: by default in memory, bounded by ``max_sessions`` with least
+recently used eviction); an evicted session loses its open run. Deterministic for a given
+input order (Kafka partitions by user, so one instance sees a user's events in order).
 """
 
 from __future__ import annotations
-
-from typing import Literal
 
 from pydantic import Field, field_validator
 
 from transforms.context import Context
 from transforms.registry import Event, Transform, TransformConfig, register
 from transforms.state import session_key
-from transforms.strip_typed_text import length_bucket
+from transforms.strip_typed_text import SHORTCUT_MODIFIERS, is_command, length_bucket
 
-CHARACTER_CLASSES = frozenset({"letter", "digit", "punctuation", "whitespace"})
+CHARACTER_CLASSES = frozenset({"letter", "digit", "punctuation", "whitespace", "other", "typing"})
 CORRECTION_CLASSES = frozenset({"editing"})
-SILENT_CLASSES = frozenset({"modifier"})  # Shift, Caps Lock: absorbed, not counted
-SHORTCUT_MODIFIERS = frozenset({"ctrl", "alt", "meta"})
+# Caret movement and word-wise editing inside an open run belong to the run, not to commands.
+IN_RUN_CLASSES = frozenset({"navigation", "editing"})
 SUMMARY_FIELD = "typing"
 _ENVELOPE = (
     "event_id",
@@ -52,36 +49,24 @@ _ENVELOPE = (
     "session_id",
     "key_id",
     "seq",
+    "ts",
     "app",
     "window_title",
     "url",
     "os",
     "screen",
 )
+# Pointer moves are not actions: they neither end a run nor are they typing.
+_NOT_ACTIONS = frozenset({"mouse_move"})
 
 
 class SummarizeTypingConfig(TransformConfig):
-    window_ms: int = Field(
-        120_000, ge=1000, description="typing is summarized per clock-aligned window this long"
-    )
-    summary_ts: Literal["window", "first_key"] = Field(
-        "window", description="ts of a summary: its window's start, or its first key's ts"
-    )
-    idle_ms: int | None = Field(
-        None, ge=1, description="also end a burst after a pause this long (pauses identify)"
-    )
-    emit_on_corrections: bool = Field(
-        False, description="also emit when only the corrections bucket changes (leaks more)"
-    )
     length_buckets: tuple[int, ...] = Field(
-        (1, 5, 17, 65, 257), description="lower bounds of the character-count buckets"
+        (1, 17, 129), description="lower bounds of the net character-count buckets"
     )
-    correction_buckets: tuple[int, ...] = Field(
-        (1, 5, 17), description="lower bounds of the correction-count buckets"
-    )
-    max_sessions: int = Field(100_000, ge=1, description="sessions whose open burst is kept")
+    max_sessions: int = Field(100_000, ge=1, description="sessions whose open run is kept")
 
-    @field_validator("length_buckets", "correction_buckets")
+    @field_validator("length_buckets")
     @classmethod
     def _ascending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
         if not value or list(value) != sorted(set(value)) or value[0] < 1:
@@ -89,61 +74,61 @@ class SummarizeTypingConfig(TransformConfig):
         return value
 
 
-def is_text_entry(event: Event) -> bool:
-    """A key event that types or corrects text (as opposed to a command or shortcut)."""
+def is_text_entry(event: Event, run_open: bool = False) -> bool:
+    """A key event that is typing (fail closed: anything that is not a command), or, while a
+    run is open, caret movement and word-wise editing inside it."""
     if event["type"] not in ("key_down", "key_up"):
         return False
-    if SHORTCUT_MODIFIERS.intersection(event.get("modifiers") or ()):
-        return False
     cls = event.get("key_class")
-    return cls in CHARACTER_CLASSES or cls in CORRECTION_CLASSES or cls in SILENT_CLASSES
+    modifiers = event.get("modifiers")
+    if not is_command(cls, modifiers):
+        return True
+    if not run_open or cls not in IN_RUN_CLASSES:
+        return False
+    # Within a run: arrows, Home/End (also with Shift or Ctrl) and Ctrl/Alt+Backspace.
+    held = set(modifiers) if isinstance(modifiers, list) else set()
+    return cls == "navigation" or bool(held & SHORTCUT_MODIFIERS)
 
 
 @register("summarize_typing", SummarizeTypingConfig)
 def summarize_typing(config: SummarizeTypingConfig, context: Context) -> Transform:
-    """Replace typing bursts by coarse summaries (characters and corrections, bucketed)."""
-    # Per session, the open burst: [window, start ts, last ts, characters, corrections,
-    # emitted length bucket, emitted corrections bucket] (plain values: see transforms.state).
-    bursts = context.session_state("summarize_typing", config.max_sessions)
-    window_ms, idle_ms = config.window_ms, config.idle_ms
+    """Replace each typing run by one summary (net characters, bucketed) when the run ends."""
+    # Per session, the open run: [envelope of its first key, characters, corrections]
+    # (plain values: see transforms.state).
+    runs = context.session_state("summarize_typing", config.max_sessions)
+    buckets = config.length_buckets
 
-    def summarize(event: Event) -> Event | None:
-        session = session_key(event)
-        if not is_text_entry(event):
-            bursts.pop(session, None)  # a command or any other event ends the burst
+    def summary(run: list[object]) -> Event:
+        envelope, characters, corrections = run
+        net = max(int(characters) - int(corrections), 0)  # type: ignore[call-overload]
+        return {
+            **envelope,  # type: ignore[dict-item]
+            "type": "text_input",
+            "field": SUMMARY_FIELD,
+            "text_length": length_bucket(net, buckets),
+        }
+
+    def summarize(event: Event) -> Event | list[Event] | None:
+        kind = event["type"]
+        if kind in _NOT_ACTIONS:
             return event
-        if event["type"] == "key_up":
+        session = session_key(event)
+        run = runs.get(session)
+        if not is_text_entry(event, run is not None):
+            if kind == "key_up" or run is None:
+                return event  # a command's release is no new action
+            del runs[session]  # a command or any other action ends the run
+            return [summary(run), event]
+        if kind == "key_up":
             return None  # releases carry only timing
-        ts = event["ts"]
-        window = ts - ts % window_ms
-        burst = bursts.get(session)
-        if burst is None or burst[0] != window or (idle_ms is not None and ts - burst[2] > idle_ms):
-            burst = [window, ts, ts, 0, 0, "0", "0"]
-        characters, corrections = burst[3], burst[4]
         cls = event.get("key_class")
-        if cls in CHARACTER_CLASSES:
-            characters += 1
-        elif cls in CORRECTION_CLASSES:
-            corrections += 1
-        buckets = (
-            length_bucket(characters, config.length_buckets),
-            length_bucket(corrections, config.correction_buckets),
-        )
-        emitted = (burst[5], burst[6])
-        silent = buckets == emitted or (not config.emit_on_corrections and buckets[0] == emitted[0])
-        if not silent:
-            emitted = buckets
-        bursts[session] = [window, burst[1], ts, characters, corrections, *emitted]
-        if silent:
-            return None
-        summary = {name: event[name] for name in _ENVELOPE if name in event}
-        summary.update(
-            ts=window if config.summary_ts == "window" else burst[1],
-            type="text_input",
-            field=SUMMARY_FIELD,
-            text_length=buckets[0],
-            corrections=buckets[1],
-        )
-        return summary
+        counts_char = cls in CHARACTER_CLASSES and not is_command(cls, event.get("modifiers"))
+        counts_fix = cls in CORRECTION_CLASSES and not is_command(cls, event.get("modifiers"))
+        if run is None:
+            if not (counts_char or counts_fix):
+                return None  # Shift, Caps Lock alone: absorbed, opens no run
+            run = [{name: event[name] for name in _ENVELOPE if name in event}, 0, 0]
+        runs[session] = [run[0], run[1] + counts_char, run[2] + counts_fix]
+        return None
 
     return summarize

@@ -13,10 +13,15 @@ import numpy as np
 
 CLASSIFIERS = ("nearest_centroid", "random_forest", "lda")
 LEARNED = ("random_forest", "lda")
+# The policy-agnostic attacker (agnostic.py's features), beside the learned ones.
+AGNOSTIC = ("agnostic:nearest_centroid", "agnostic:random_forest")
+ATTACKERS = (*AGNOSTIC, *CLASSIFIERS)
 CLASSIFIER_LABELS = {
     "nearest_centroid": "nearest centroid",
     "random_forest": "random forest",
     "lda": "shrinkage LDA",
+    "agnostic:nearest_centroid": "agnostic, nearest centroid",
+    "agnostic:random_forest": "agnostic, random forest",
 }
 
 
@@ -97,6 +102,9 @@ def random_forest(
 def score(
     name: str, x_train: np.ndarray, y_train: np.ndarray, x_query: np.ndarray, seed: int = 0
 ) -> Scores:
+    if x_train.shape[1] == 0:  # the output held no feature at all: every label ties
+        labels = np.unique(y_train)
+        return Scores(labels, np.zeros((len(x_query), len(labels))))
     if name == "nearest_centroid":
         return nearest_centroid(x_train, y_train, x_query)
     if name == "random_forest":

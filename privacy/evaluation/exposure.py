@@ -6,6 +6,8 @@
   grouped by (app, os, screen, coarse time), the time as the output carries it; an event's k is
   the number of distinct users in its group. k = 1 means the combination alone singles out
   one user in that window, whatever the pseudonyms.
+* The target's k-anonymity (``k_anonymity_bands``): on (app, os, screen, hour) alone, the share
+  of events with k = 1, 2-4 and >= 5.
 """
 
 from __future__ import annotations
@@ -49,7 +51,11 @@ class KAnonymity:
         return float((self.k_per_event <= k).mean())
 
 
-def k_anonymity(sessions: Sequence[Sequence[Event]], window_ms: int = 3_600_000) -> KAnonymity:
+def k_anonymity(
+    sessions: Sequence[Sequence[Event]],
+    window_ms: int = 3_600_000,
+    quasi_identifiers: Sequence[str] = QUASI_IDENTIFIERS,
+) -> KAnonymity:
     """k of each event: distinct users sharing its quasi-identifiers within its time window.
     Users are told apart by ``user_id`` (a pseudonym after sanitization, a login before)."""
     users: dict[tuple[Any, ...], set[str]] = defaultdict(set)
@@ -59,8 +65,20 @@ def k_anonymity(sessions: Sequence[Sequence[Event]], window_ms: int = 3_600_000)
             ts = int(event["ts"])
             key = (
                 ts - ts % window_ms,
-                *(str(event.get(name)) for name in QUASI_IDENTIFIERS),
+                *(str(event.get(name)) for name in quasi_identifiers),
             )
             users[key].add(str(event.get("user_id")))
             keys.append(key)
     return KAnonymity(window_ms, np.asarray([len(users[key]) for key in keys], dtype=np.int64))
+
+
+def k_anonymity_bands(sessions: Sequence[Sequence[Event]]) -> dict[str, float]:
+    """Shares of events with k = 1, 2-4 and >= 5 on (app, os, screen, hour)."""
+    k = k_anonymity(sessions, 3_600_000, ("app", "os", "screen")).k_per_event
+    if not len(k):
+        return {"k=1": 0.0, "k=2-4": 0.0, "k>=5": 0.0}
+    return {
+        "k=1": float((k == 1).mean()),
+        "k=2-4": float(((k >= 2) & (k <= 4)).mean()),
+        "k>=5": float((k >= 5).mean()),
+    }

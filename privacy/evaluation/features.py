@@ -166,9 +166,10 @@ class Vectorizer:
 
     def transform(self, samples: Sequence[FeatureDict]) -> np.ndarray:
         matrix = np.full((len(samples), len(self.columns)), np.nan)
+        index = {name: col for col, name in enumerate(self.columns)}
         for row, sample in enumerate(samples):
-            for col, name in enumerate(self.columns):
-                value = sample.get(name)
-                if value is not None:
+            for name, value in sample.items():
+                col = index.get(name)
+                if col is not None:
                     matrix[row, col] = value
         return matrix

@@ -1,8 +1,13 @@
 """DOM ``KeyboardEvent.key`` and ``code`` values for the 136M Keystrokes LETTER/KEYCODE columns.
 
 LETTER holds the typed character, or a name such as ``SHIFT`` or ``BKSP`` for other keys, and
-is empty in some rows, where the JavaScript ``keyCode`` tells the key (the case then follows
-Shift). What neither column tells becomes ``Unidentified``, as in the DOM.
+is empty in some rows (all rows of 33 of the 300 participants), where the JavaScript ``keyCode``
+tells the key (the case then follows Shift). What neither column tells becomes ``Unidentified``,
+as in the DOM.
+
+Two readings of an empty LETTER: *restored* (the letter from the key code, as above) and *as
+logged* (``restore=False``): the log does not say which character was typed, so the key is
+``Unidentified`` with no ``code``, exactly what Android virtual keyboards and some IMEs send.
 """
 
 from __future__ import annotations
@@ -58,14 +63,17 @@ _KEYCODES: dict[int, tuple[str, str]] = {
 MODIFIER_KEYS = {"Shift": "shift", "Control": "ctrl", "Alt": "alt", "Meta": "meta"}
 
 
-def dom_key(letter: str, keycode: int, shift_held: bool) -> tuple[str, str | None]:
-    """DOM ``key`` and ``code`` for one row; ``Unidentified`` when neither field tells."""
+def dom_key(
+    letter: str, keycode: int, shift_held: bool, restore: bool = True
+) -> tuple[str, str | None]:
+    """DOM ``key`` and ``code`` for one row; ``Unidentified`` when neither field tells, or when
+    LETTER is empty and ``restore`` is off (the letter as logged)."""
     if letter in _NAMED:
         return _NAMED[letter]
     by_code = _KEYCODES.get(keycode)
     if len(letter) == 1:
         return letter, by_code[1] if by_code and by_code[1] else None
-    if letter == "" and by_code is not None:
+    if letter == "" and by_code is not None and restore:
         key, code = by_code
         if shift_held and len(key) == 1 and key.isalpha():
             key = key.upper()

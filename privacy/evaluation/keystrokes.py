@@ -61,6 +61,8 @@ class LoadStats:
     latin1_files: int = 0
     rows: int = 0
     malformed_rows: int = 0
+    unidentified_keys: int = 0  # keys sent as DOM ``Unidentified``
+    letters: str = "restored"  # empty LETTER: "restored" from the key code, or "logged"
 
 
 def dataset_dir(explicit: Path | str | None = None) -> Path:
@@ -82,8 +84,11 @@ def _read_text(path: Path, stats: LoadStats) -> str:
         return raw.decode("latin-1")
 
 
-def parse_participant(path: Path, stats: LoadStats) -> Participant | None:
-    """One ``<id>_keystrokes.txt`` file; None when no usable row is left."""
+def parse_participant(
+    path: Path, stats: LoadStats, restore_letters: bool = True
+) -> Participant | None:
+    """One ``<id>_keystrokes.txt`` file; None when no usable row is left. Without
+    ``restore_letters``, rows without a LETTER become ``Unidentified`` keys (as logged)."""
     stats.files += 1
     sections: dict[str, tuple[str, str, list[tuple[int, int, str, int]]]] = {}
     participant_id: int | None = None
@@ -111,7 +116,8 @@ def parse_participant(path: Path, stats: LoadStats) -> Participant | None:
         shift_until = -1
         strokes = []
         for press, release, letter, keycode in rows:
-            key, code = dom_key(letter, keycode, shift_held=press < shift_until)
+            key, code = dom_key(letter, keycode, press < shift_until, restore_letters)
+            stats.unidentified_keys += key == "Unidentified"
             if key == "Shift":
                 shift_until = max(shift_until, release)
             strokes.append(Keystroke(press, release, key, code))
@@ -122,19 +128,20 @@ def parse_participant(path: Path, stats: LoadStats) -> Participant | None:
 
 
 def load_participants(
-    directory: Path | str | None = None, limit: int | None = None
+    directory: Path | str | None = None, limit: int | None = None, restore_letters: bool = True
 ) -> tuple[list[Participant], LoadStats]:
-    """Participants with all their sentences, sorted by id; the first ``limit`` if given."""
+    """Participants with all their sentences, sorted by id; the first ``limit`` if given.
+    ``restore_letters``: empty LETTERs from the key code (else ``Unidentified``, as logged)."""
     folder = dataset_dir(directory) / "participants"
     if not folder.is_dir():
         raise FileNotFoundError(
             f"{folder}: the 136M Keystrokes subset is not there; set ${ENV_DIR} to its folder"
         )
     files = sorted(folder.glob("*_keystrokes.txt"), key=lambda p: int(p.name.split("_")[0]))
-    stats = LoadStats()
+    stats = LoadStats(letters="restored" if restore_letters else "logged")
     participants = []
     for path in files[:limit] if limit else files:
-        participant = parse_participant(path, stats)
+        participant = parse_participant(path, stats, restore_letters)
         if participant is not None:
             participants.append(participant)
     return participants, stats

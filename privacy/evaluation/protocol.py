@@ -10,7 +10,9 @@ Each typist has 15 sentences (one session). Two query sizes:
   (in session order) as one sample, so the learner also sees samples the size of the query.
 
 Features of a multi-sentence sample are computed over its events in stream order, as an
-attacker holding that stretch of output would.
+attacker holding that stretch of output would. A classifier name ``agnostic:NAME`` is the
+policy-agnostic attacker: classifier NAME over ``agnostic.py``'s features instead of the learned
+ones of ``features.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from privacy.evaluation import classifiers
+from privacy.evaluation import agnostic, classifiers
 from privacy.evaluation.features import (
     Event,
     FeatureDict,
@@ -54,6 +56,7 @@ class Score:
     queries: int
     top1: float
     top5: float
+    letters: str = "restored"  # how empty LETTERs were read: "restored" or "logged"
 
     @property
     def top1_chance(self) -> float:
@@ -64,18 +67,39 @@ class Score:
         return min(5, self.typists) / self.typists
 
 
+AGNOSTIC_PREFIX = "agnostic:"
+# Policy-agnostic features give many more columns than the learned ones.
+MAX_FEATURES = {"learned": 400, "agnostic": 1500}
+
+
+def feature_kind(classifier: str) -> tuple[str, str]:
+    """``agnostic:random_forest`` -> (``agnostic``, ``random_forest``)."""
+    if classifier.startswith(AGNOSTIC_PREFIX):
+        return "agnostic", classifier.removeprefix(AGNOSTIC_PREFIX)
+    return "learned", classifier
+
+
 class _Samples:
     """Features of groups of one typist's sentences, from per-sentence statistics."""
 
-    def __init__(self, typist: Typist) -> None:
-        self.stats: list[Stats] = [stretch_stats(events) for events in typist.sentences]
+    def __init__(self, typist: Typist, kind: str) -> None:
+        self.kind = kind
+        self.stats: list[Stats] = []
+        self.columns: list[agnostic.Columns] = []
+        if kind == "agnostic":
+            self.columns = [agnostic.columns(events) for events in typist.sentences]
+        else:
+            self.stats = [stretch_stats(events) for events in typist.sentences]
         self.cache: dict[tuple[int, ...], FeatureDict] = {}
 
     def get(self, group: Sequence[int]) -> FeatureDict:
         key = tuple(group)
         if key not in self.cache:
-            adjacent = [i == 0 or key[i] == key[i - 1] + 1 for i in range(len(key))]
-            self.cache[key] = features(combine([self.stats[i] for i in key], adjacent))
+            if self.kind == "agnostic":
+                self.cache[key] = agnostic.features(agnostic.concat([self.columns[i] for i in key]))
+            else:
+                adjacent = [i == 0 or key[i] == key[i - 1] + 1 for i in range(len(key))]
+                self.cache[key] = features(combine([self.stats[i] for i in key], adjacent))
         return self.cache[key]
 
 
@@ -124,29 +148,33 @@ def evaluate(
     seed: int = 0,
 ) -> list[Score]:
     """Top-1 and top-5 identification accuracy of each classifier, pooled over folds."""
-    samples = [_Samples(typist) for typist in typists]
     hits: dict[str, list[float]] = {name: [0.0, 0.0] for name in classifier_names}
-    total = 0
-    for fold in _folds(typists, query, seed):
-        train_x: list[FeatureDict] = []
-        train_y: list[int] = []
-        query_x: list[FeatureDict] = []
-        query_y: list[int] = []
-        for typist, sample, (train, groups) in zip(typists, samples, fold, strict=True):
-            for group in _training_groups(train, query):
-                train_x.append(sample.get(group))
-                train_y.append(typist.label)
-            for held in groups:
-                query_x.append(sample.get(held))
-                query_y.append(typist.label)
-        vectorizer = Vectorizer(train_x)
-        x_train, x_query = vectorizer.transform(train_x), vectorizer.transform(query_x)
-        truth = np.array(query_y)
-        for name in classifier_names:
-            scores = classifiers.score(name, x_train, np.array(train_y), x_query, seed=seed)
-            hits[name][0] += expected_hits(scores, truth, 1) * len(truth)
-            hits[name][1] += expected_hits(scores, truth, 5) * len(truth)
-        total += len(truth)
+    folds = _folds(typists, query, seed)
+    total = sum(len(groups) for fold in folds for _, groups in fold)
+    for kind in dict.fromkeys(feature_kind(name)[0] for name in classifier_names):
+        names = [name for name in classifier_names if feature_kind(name)[0] == kind]
+        samples = [_Samples(typist, kind) for typist in typists]
+        for fold in folds:
+            train_x: list[FeatureDict] = []
+            train_y: list[int] = []
+            query_x: list[FeatureDict] = []
+            query_y: list[int] = []
+            for typist, sample, (train, groups) in zip(typists, samples, fold, strict=True):
+                for group in _training_groups(train, query):
+                    train_x.append(sample.get(group))
+                    train_y.append(typist.label)
+                for held in groups:
+                    query_x.append(sample.get(held))
+                    query_y.append(typist.label)
+            vectorizer = Vectorizer(train_x, max_features=MAX_FEATURES[kind])
+            x_train, x_query = vectorizer.transform(train_x), vectorizer.transform(query_x)
+            truth = np.array(query_y)
+            for name in names:
+                scores = classifiers.score(
+                    feature_kind(name)[1], x_train, np.array(train_y), x_query, seed=seed
+                )
+                hits[name][0] += expected_hits(scores, truth, 1) * len(truth)
+                hits[name][1] += expected_hits(scores, truth, 5) * len(truth)
     return [
         Score(policy, name, query, len(typists), total, top1 / total, top5 / total)
         for name, (top1, top5) in hits.items()

@@ -38,7 +38,7 @@ class PolicyRun:
 
 
 def policy_source(name: str) -> str:
-    """``default`` -> ``builtin:default``; paths are passed through."""
+    """``default`` -> ``builtin:default``; ``builtin:NAME`` and paths are passed through."""
     return f"builtin:{name}" if name in BUILTIN_POLICIES else name
 
 
@@ -60,16 +60,45 @@ def sanitize_session(
         outcome = pipeline.sanitize(event)
         if type(outcome) is Sanitized:
             outcomes["sanitized"] += 1
-            yield index, outcome.event
+            for kept in outcome.events:  # a summary closed by this event comes first
+                yield index, kept
         else:
             outcomes[type(outcome).__name__.lower()] += 1
 
 
+def label(name: str) -> str:
+    """The name a policy is reported under: ``builtin:default`` -> ``default``."""
+    return name.removeprefix("builtin:")
+
+
+@dataclass
+class SessionsRun:
+    """Sessions of raw events through one policy; ``origins[s][i]`` is the index of the raw
+    event whose processing released output ``i`` of session ``s`` (a harness-side correlation:
+    the output itself carries no raw id)."""
+
+    policy: str
+    out_sessions: list[list[Event]] = field(repr=False)
+    origins: list[list[int]] = field(repr=False)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+
+def run_sessions(name: str, sessions: Sequence[Sequence[Event]]) -> SessionsRun:
+    """Sanitize each session with policy ``name`` (``raw``: leave it as collected)."""
+    pipeline = None if label(name) == RAW else make_pipeline(name)
+    run = SessionsRun(label(name), [], [])
+    for events in sessions:
+        pairs = list(sanitize_session(pipeline, events, run.outcomes))
+        run.out_sessions.append([event for _, event in pairs])
+        run.origins.append([index for index, _ in pairs])
+    return run
+
+
 def run_policy(name: str, participants: Sequence[Participant]) -> PolicyRun:
     """Sanitize every typist's session with policy ``name`` (``raw``: leave it as collected)."""
-    pipeline = None if name == RAW else make_pipeline(name)
-    run = PolicyRun(name, [], [], [])
-    for label, participant in enumerate(participants):
+    pipeline = None if label(name) == RAW else make_pipeline(name)
+    run = PolicyRun(label(name), [], [], [])
+    for number, participant in enumerate(participants):
         events, sentence_of = to_events(participant)
         sentences: list[list[Event]] = [[] for _ in participant.sentences]
         kept = []
@@ -77,7 +106,7 @@ def run_policy(name: str, participants: Sequence[Participant]) -> PolicyRun:
             kept.append(event)
             if sentence_of[index] >= 0:
                 sentences[sentence_of[index]].append(event)
-        run.typists.append(Typist(label, sentences))
+        run.typists.append(Typist(number, sentences))
         run.raw_sessions.append(events)
         run.out_sessions.append(kept)
     return run

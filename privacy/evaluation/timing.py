@@ -3,24 +3,29 @@
 Converts the 136M Keystrokes subset (Dhakal et al., CHI 2018) into interaction/v1 events, runs
 them through each policy with the real pipeline, and trains typist classifiers on what comes
 out. Prints top-1/top-5 accuracy as multiples of chance per policy, classifier and query size,
-and beside it what each policy keeps for training. ``benchmarks/privacy_timing.py`` calls
-``main``; the lead registers ``evaluate_timing`` as the CLI command.
+and beside it what each policy keeps for training. Runs the data twice: with the letters that
+the logs lack restored from their key codes, and as logged (``Unidentified``). The
+policy-agnostic attacker (``agnostic:*``) runs on the half-session query, the one with a
+target. The simulator's traffic gives the order-of-actions, click and k-anonymity figures
+(``simulated.py``); every figure with a target gets its verdict (``targets.py``).
+``benchmarks/privacy_timing.py`` calls ``cli.evaluate.main``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from rich.table import Table
 
-from privacy.evaluation import classifiers, protocol
+from privacy.evaluation import classifiers, protocol, simulated, targets
 from privacy.evaluation.keystrokes import LoadStats, load_participants
 from privacy.evaluation.retention import Retention, measure
-from privacy.evaluation.runs import POLICIES, run_policy
+from privacy.evaluation.runs import POLICIES, label, run_policy
 
 QUICK_PARTICIPANTS = 30
+LETTERS = ("restored", "logged")
 
 
 @dataclass
@@ -28,16 +33,48 @@ class Evaluation:
     load: LoadStats
     scores: list[protocol.Score] = field(default_factory=list)
     retention: list[Retention] = field(default_factory=list)
+    loads: list[LoadStats] = field(default_factory=list)
+    simulated: list[simulated.SimulatedFigures] = field(default_factory=list)
 
-    def score(self, policy: str, classifier: str, query: str) -> protocol.Score:
+    def score(
+        self, policy: str, classifier: str, query: str, letters: str = "restored"
+    ) -> protocol.Score:
         for item in self.scores:
-            if (item.policy, item.classifier, item.query) == (policy, classifier, query):
+            key = (item.policy, item.classifier, item.query, item.letters)
+            if key == (policy, classifier, query, letters):
                 return item
-        raise KeyError((policy, classifier, query))
+        raise KeyError((policy, classifier, query, letters))
+
+    def verdicts(self) -> list[targets.Verdict]:
+        out = [
+            targets.typist(
+                s.policy,
+                s.letters,
+                classifiers.CLASSIFIER_LABELS.get(s.classifier, s.classifier),
+                s.top1 / s.top1_chance,
+            )
+            for s in self.scores
+            if s.query == "half"
+        ]
+        for figures in self.simulated:
+            kept = figures.kept
+            out += targets.retention(
+                figures.policy,
+                "simulator",
+                kept.order_similarity,
+                kept.clicks_faithful,
+                kept.click_error_median,
+                kept.clicks,
+            )
+            out.append(targets.k_unique(figures.policy, figures.k_bands["k=1"]))
+        return out
 
     def to_json(self) -> dict[str, object]:
         return {
             "load": asdict(self.load),
+            "loads": [asdict(load) for load in self.loads],
+            "simulated": [figures.to_json() for figures in self.simulated],
+            "verdicts": [v.to_json() for v in self.verdicts()],
             "scores": [
                 {
                     **asdict(s),
@@ -54,31 +91,56 @@ class Evaluation:
 def run_evaluation(
     participants: int | None = None,
     policies: Sequence[str] = POLICIES,
-    classifier_names: Sequence[str] = classifiers.CLASSIFIERS,
+    classifier_names: Sequence[str] = classifiers.ATTACKERS,
     queries: Sequence[str] = protocol.QUERY_SIZES,
     data_dir: Path | None = None,
     seed: int = 0,
+    letters: Sequence[str] = LETTERS,
+    simulator_minutes: float | None = None,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> Evaluation:
-    """The whole measurement, as data. Policies run one at a time to bound memory."""
-    people, stats = load_participants(data_dir, participants)
-    evaluation = Evaluation(stats)
-    for policy in policies:
-        run = run_policy(policy, people)
-        evaluation.retention.append(measure(run))
-        for query in queries:
-            evaluation.scores += protocol.evaluate(
-                run.typists, policy, classifier_names, query, seed
+    """The whole measurement, as data. Policies run one at a time to bound memory.
+    Agnostic attackers run on the ``half`` query only; the simulator's traffic is measured
+    when ``simulator_minutes`` is given."""
+    evaluation: Evaluation | None = None
+    for reading in letters:
+        people, stats = load_participants(data_dir, participants, reading == "restored")
+        if evaluation is None:
+            evaluation = Evaluation(stats)
+        evaluation.loads.append(stats)
+        for policy in policies:
+            progress(f"keystrokes ({reading}): {label(policy)}")
+            run = run_policy(policy, people)
+            if reading == letters[0]:
+                evaluation.retention.append(measure(run))
+            for query in queries:
+                names = [
+                    n for n in classifier_names if query == "half" or not n.startswith("agnostic:")
+                ]
+                scores = protocol.evaluate(run.typists, label(policy), names, query, seed)
+                evaluation.scores += [replace(score, letters=reading) for score in scores]
+    if evaluation is None:
+        raise ValueError("no letters reading given")
+    if simulator_minutes:
+        progress(f"simulator: {simulated.USERS} users, {simulator_minutes:g} min")
+        sessions = simulated.simulated_sessions(simulated.USERS, simulator_minutes, seed)
+        for policy in policies:
+            progress(f"simulator: {label(policy)}")
+            evaluation.simulated.append(
+                simulated.measure(policy, sessions, simulated.USERS, simulator_minutes)
             )
     return evaluation
 
 
 def scores_table(evaluation: Evaluation) -> Table:
     table = Table(title="Typist identification (accuracy, × chance)")
-    for name in ("policy", "classifier", "query", "typists", "queries", "top-1", "top-5"):
+    columns = ("policy", "letters", "classifier", "query", "typists", "queries", "top-1", "top-5")
+    for name in columns:
         table.add_column(name, justify="right" if name in ("typists", "queries") else "left")
     for s in evaluation.scores:
         table.add_row(
             s.policy,
+            s.letters,
             classifiers.CLASSIFIER_LABELS.get(s.classifier, s.classifier),
             s.query,
             str(s.typists),
@@ -97,4 +159,20 @@ def retention_table(evaluation: Evaluation) -> Table:
         table.add_column(name)
     for policy, cells in rows:
         table.add_row(policy, *cells.values())
+    return table
+
+
+def simulated_table(evaluation: Evaluation) -> Table:
+    table = Table(title="Simulator traffic: what training keeps, and k-anonymity")
+    columns = ("policy", "events out/in", "order", "order min", "clicks", "faithful",
+               "median error", "k = 1", "k = 2-4", "k ≥ 5")  # fmt: skip
+    for name in columns:
+        table.add_column(name)
+    for f in evaluation.simulated:
+        k = f.kept
+        table.add_row(
+            f.policy, f"{f.events_out / max(f.events_in, 1):.0%}", f"{k.order_similarity:.3f}",
+            f"{k.order_similarity_min:.3f}", str(k.clicks), f"{k.clicks_faithful:.1%}",
+            f"{k.click_error_median:.1%}", *(f"{v:.1%}" for v in f.k_bands.values()),
+        )  # fmt: skip
     return table

@@ -1,7 +1,7 @@
 """The 136M Keystrokes subset lives in ../shared/data beside the repository (never in it).
 
 Tests that need it skip with a clear reason when it is absent; the quick evaluation (30
-participants, every built-in policy) is computed once per session.
+participants, the evaluation's default policies) is computed once per session.
 """
 
 from __future__ import annotations
@@ -26,5 +26,6 @@ def participants() -> list[Participant]:
 
 @pytest.fixture(scope="session")
 def quick_evaluation() -> Evaluation:
+    """30 typists, every default policy, letters restored; 1 minute of simulator traffic."""
     _require_dataset()
-    return run_evaluation(QUICK_PARTICIPANTS)
+    return run_evaluation(QUICK_PARTICIPANTS, letters=("restored",), simulator_minutes=1)

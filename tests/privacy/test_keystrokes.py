@@ -55,6 +55,23 @@ def test_dom_key_and_code_come_from_letter_and_keycode(
     assert dom_key(letter, keycode, shift) == expected
 
 
+def test_as_logged_an_empty_letter_is_unidentified_with_no_code() -> None:
+    assert dom_key("", 69, False, restore=False) == ("Unidentified", None)
+    assert dom_key("e", 69, False, restore=False) == ("e", "KeyE")
+    assert dom_key("BKSP", 8, False, restore=False) == ("Backspace", "Backspace")
+
+
+def test_loading_as_logged_counts_the_unidentified_keys(tmp_path: Path) -> None:
+    rows = [row(1, 1, 0, 80, "", 72), row(1, 2, 100, 180, "", 73), row(1, 3, 200, 280, "a", 65)]
+    folder = write(tmp_path, rows)
+    (logged,), stats = load_participants(folder, restore_letters=False)
+    assert [k.key for k in logged.keystrokes[0]] == ["Unidentified", "Unidentified", "a"]
+    assert stats.unidentified_keys == 2 and stats.letters == "logged"
+    (restored,), stats = load_participants(folder)
+    assert [k.key for k in restored.keystrokes[0]] == ["h", "i", "a"]
+    assert stats.unidentified_keys == 0 and stats.letters == "restored"
+
+
 def test_a_session_becomes_valid_raw_events_in_time_order(tmp_path: Path) -> None:
     rows = [
         row(1, 1, 0, 300, "SHIFT", 16),

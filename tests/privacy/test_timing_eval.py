@@ -18,9 +18,10 @@ from privacy.evaluation.timing import QUICK_PARTICIPANTS, Evaluation
 
 def test_every_policy_classifier_and_query_size_is_scored(quick_evaluation: Evaluation) -> None:
     keys = {(s.policy, s.classifier, s.query) for s in quick_evaluation.scores}
+    # The policy-agnostic attacker runs on the half-session query, the one with a target.
     assert keys == {
         (p, c, q) for p in POLICIES for c in classifiers.CLASSIFIERS for q in protocol.QUERY_SIZES
-    }
+    } | {(p, c, "half") for p in POLICIES for c in classifiers.AGNOSTIC}
     for score in quick_evaluation.scores:
         assert score.typists == QUICK_PARTICIPANTS
         per_typist = 15 - protocol.TRAIN_SENTENCES if score.query == "sentence" else 5
@@ -35,6 +36,9 @@ def test_typists_are_identified_from_raw_timing_well_above_chance(
         for query in protocol.QUERY_SIZES:
             score = quick_evaluation.score("raw", classifier, query)
             assert score.top1 >= 5 * score.top1_chance, (classifier, query, score.top1)
+    for classifier in classifiers.AGNOSTIC:
+        score = quick_evaluation.score("raw", classifier, "half")
+        assert score.top1 >= 5 * score.top1_chance, (classifier, score.top1)
 
 
 def test_the_default_policy_identifies_fewer_typists_than_raw(
@@ -59,6 +63,25 @@ def test_what_training_keeps_is_reported_per_policy(quick_evaluation: Evaluation
     assert all(r.mouse.startswith("n/a") for r in kept.values())  # the dataset has no mouse
 
 
+def test_every_half_session_score_and_simulator_figure_has_a_verdict(
+    quick_evaluation: Evaluation,
+) -> None:
+    verdicts = quick_evaluation.verdicts()
+    halves = [s for s in quick_evaluation.scores if s.query == "half"]
+    typist = [v for v in verdicts if v.target.startswith("typist")]
+    assert len(typist) == len(halves)
+    assert all(not v.passed for v in typist if v.policy == "raw")
+    simulated = {v.target for v in verdicts if v.policy == "default"} - {v.target for v in typist}
+    assert simulated == {
+        "order of actions (simulator)", "clicks faithful (simulator)",
+        "median click error (simulator)", "events with k = 1 (simulator)",
+    }  # fmt: skip
+    raw = next(f for f in quick_evaluation.simulated if f.policy == "raw")
+    assert raw.kept.order_similarity == 1.0 and raw.kept.clicks_faithful == 1.0
+    data = quick_evaluation.to_json()
+    assert len(data["verdicts"]) == len(verdicts)  # type: ignore[arg-type]
+
+
 def test_the_dataset_passes_every_policy_without_quarantine(participants: list) -> None:  # type: ignore[type-arg]
     for policy in POLICIES[1:]:
         run = run_policy(policy, participants[:5])
@@ -68,8 +91,14 @@ def test_the_dataset_passes_every_policy_without_quarantine(participants: list) 
 
 def test_the_benchmark_entry_point_writes_json(tmp_path: Path, participants: list) -> None:  # type: ignore[type-arg]
     out = tmp_path / "scores.json"
-    assert main(["--participants", "12", "--policy", "raw", "--json", str(out)]) == 0
+    args = ["--participants", "12", "--policy", "builtin:raw", "--letters", "logged"]
+    args += ["--query", "half", "--simulator-minutes", "0", "--json", str(out)]
+    assert main(args) == 0
     data = json.loads(out.read_text())
+    assert {s["letters"] for s in data["scores"]} == {"logged"}
+    assert {s["policy"] for s in data["scores"]} == {"raw"}
+    assert data["loads"][0]["unidentified_keys"] > 0  # participant 274 logged no letter
+    assert all(v["verdict"] == "FAIL" for v in data["verdicts"])
     assert {s["policy"] for s in data["scores"]} == {"raw"}
     assert data["load"]["files"] == 12
     assert all(s["top1_x_chance"] >= 0 for s in data["scores"])

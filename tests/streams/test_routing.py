@@ -162,3 +162,17 @@ def test_a_bug_quarantines_the_message_and_never_crashes_the_worker():
     routed = route(ExplodingPipeline(), Msg(b"k", orjson.dumps(event())))  # type: ignore[arg-type]
     [(_, _, record)] = records(routed, QUARANTINE)
     assert record["reason"] == "internal_error" and record["stage"] == "worker"
+
+
+def test_a_typing_summary_is_published_before_the_event_that_closed_its_run():
+    pipeline = build_pipeline(load_policy(None), Context(keyring=Keyring(KEY)))  # own state
+    keys = [event(type="key_down", key=c, seq=i, event_id=f"k{i}") for i, c in enumerate("hey")]
+    click = event(seq=9, event_id="c9")
+    routed = route(pipeline, Msg(b"jane.doe@corp.example", orjson.dumps([*keys, click])))
+    published = [value for _, _, value in records(routed, SANITIZED)]
+    assert [(e["type"], e.get("field")) for e in published] == [
+        ("text_input", "typing"),
+        ("click", None),
+    ]
+    assert routed.tally.sanitized == 1 and routed.tally.fanned_out == 1
+    assert routed.tally.events == 4  # three keys absorbed (dropped by a rule), one click

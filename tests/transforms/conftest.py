@@ -37,8 +37,8 @@ def context(keyring: Keyring, directory: Directory) -> Context:
 
 
 PER_EVENT_STAGES = (
-    "drop_sensitive_apps", "strip_typed_text", "pseudonymize_ids", "coarsen_timestamp",
-    "scrub_text", "allowlist_fields",
+    "drop_sensitive_apps", "strip_typed_text", "snap_pointer", "generalize_device",
+    "pseudonymize_ids", "coarsen_timestamp", "scrub_text", "allowlist_fields",
 )  # fmt: skip
 
 

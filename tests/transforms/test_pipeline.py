@@ -135,7 +135,7 @@ def test_oversized_batch_is_quarantined_whole() -> None:
 def test_one_bad_event_in_a_batch_does_not_take_its_neighbours_down(
     default_pipeline: Pipeline,
 ) -> None:
-    good = make_event("mouse_move")
+    good = make_event("click")  # not mouse_move: the default drops moves since issue 9
     batch = orjson.dumps([good, {"schema": "interaction/v2"}, 42, good])
     outcomes = default_pipeline.sanitize_message(batch)
     assert [type(o).__name__ for o in outcomes] == [
@@ -218,3 +218,49 @@ def test_every_event_of_a_batch_gets_exactly_one_outcome(
         assert isinstance(outcome, Sanitized | Dropped | Quarantined)
         if isinstance(outcome, Sanitized):
             orjson.dumps(outcome.event)  # what leaves can always be encoded
+
+
+def duplicate(event: Event) -> list[Event]:
+    return [{**event, "copy": 1}, {**event, "copy": 2}]
+
+
+def drop_first_copy(event: Event) -> Event | None:
+    return None if event.get("copy") == 1 else event
+
+
+def explode_on_second_copy(event: Event) -> Event:
+    if event.get("copy") == 2:
+        raise ValueError("boom")
+    return event
+
+
+def test_a_fan_out_sends_every_event_through_the_rest_of_the_policy_in_order() -> None:
+    pipeline = Pipeline([Stage("dup", duplicate), Stage("mark", mark_sanitized)])
+    outcome = pipeline.sanitize(make_event("click"))
+    assert isinstance(outcome, Sanitized)
+    assert [e["copy"] for e in outcome.events] == [1, 2]
+    assert outcome.event["copy"] == 2 and len(outcome.preceding) == 1
+    assert all(e["schema"] == SANITIZED_SCHEMA for e in outcome.events)
+
+
+def test_a_fan_out_respects_later_type_selectors_drops_and_failures() -> None:
+    only_keys = Stage("keys_only", explode, types=frozenset({"key_down"}))
+    pipeline = Pipeline([Stage("dup", duplicate), only_keys, Stage("mark", mark_sanitized)])
+    assert isinstance(pipeline.sanitize(make_event("click")), Sanitized)  # selector skipped it
+    dropping = Pipeline([Stage("dup", duplicate), Stage("drop", drop_first_copy),
+                         Stage("mark", mark_sanitized)])  # fmt: skip
+    kept = dropping.sanitize(make_event("click"))
+    assert isinstance(kept, Sanitized) and kept.events == (kept.event,)
+    gone = Pipeline([Stage("dup", lambda e: []), Stage("mark", mark_sanitized)])
+    assert gone.sanitize(make_event("click")) == Dropped("dup")
+    failing = Pipeline([Stage("dup", duplicate), Stage("boom", explode_on_second_copy),
+                        Stage("mark", mark_sanitized)])  # fmt: skip
+    assert failing.sanitize(make_event("click")) == Quarantined("transform_error", stage="boom")
+    incomplete = Pipeline([Stage("dup", duplicate)])
+    assert incomplete.sanitize(make_event("click")) == Quarantined("policy_incomplete")
+
+
+def test_a_fan_out_keeps_one_outcome_per_event_of_a_batch() -> None:
+    pipeline = Pipeline([Stage("dup", duplicate), Stage("mark", mark_sanitized)])
+    outcomes = pipeline.sanitize_message(orjson.dumps([make_event("click"), make_event("click")]))
+    assert len(outcomes) == 2 and all(len(o.events) == 2 for o in outcomes)  # type: ignore[union-attr]

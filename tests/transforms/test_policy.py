@@ -99,7 +99,10 @@ def test_builtin_default_policy_loads_and_builds(context: Context) -> None:
     assert policy.source == "<built-in default>"
     assert [s.transform for s in policy.stages][-1] == "allowlist_fields"
     pipeline = build_pipeline(policy, context)
-    assert isinstance(pipeline.sanitize(make_event("key_down")), Sanitized)
+    # Since issue 9 a typed key opens a typing run (absorbed); a command key passes and closes it.
+    assert pipeline.sanitize(make_event("key_down")) == Dropped("summarize_typing")
+    closed = pipeline.sanitize(make_event("key_down", key="Enter", code="Enter"))
+    assert isinstance(closed, Sanitized) and len(closed.events) == 2
 
 
 @pytest.mark.parametrize("name", BUILTIN_POLICIES)

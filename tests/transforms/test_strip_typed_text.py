@@ -1,4 +1,8 @@
-"""strip_typed_text: nothing a person typed reaches the output, only its coarse shape."""
+"""strip_typed_text: nothing a person typed reaches the output, only its coarse shape.
+
+Changed with issue 9: Tab has its own class ``tab`` (a command, no longer ``whitespace``), and
+unknown names (``other``) are typing, never commands.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,10 @@ from transforms.pipeline import Dropped, Pipeline, Sanitized
 from transforms.policy import build_pipeline, load_policy
 from transforms.registry import Transform
 from transforms.strip_typed_text import (
+    COMMAND_CLASSES,
     KEY_CLASSES,
     StripTypedTextConfig,
+    is_command,
     key_class,
     length_bucket,
     strip_typed_text,
@@ -35,7 +41,7 @@ def build(**config: Any) -> Transform:
     [
         ("a", "letter"), ("Z", "letter"), ("é", "letter"), ("ж", "letter"), ("中", "letter"),
         ("1", "digit"), ("٣", "digit"),
-        (" ", "whitespace"), ("Tab", "whitespace"), ("\u00a0", "whitespace"),
+        (" ", "whitespace"), ("Tab", "tab"), ("\u00a0", "whitespace"),
         ("@", "punctuation"), (",", "punctuation"), ("+", "punctuation"), ("€", "punctuation"),
         ("Enter", "enter"),
         ("Backspace", "editing"), ("Delete", "editing"), ("Paste", "editing"),
@@ -49,9 +55,52 @@ def test_key_class_of_dom_key_values(key: str, expected: str) -> None:
     assert key_class(key) == expected
 
 
-@pytest.mark.parametrize("key", ["Dead", "Unidentified", "PrintScreen", "MediaPlayPause", "F25"])
-def test_unknown_named_keys_fall_to_other(key: str) -> None:
+@pytest.mark.parametrize(
+    "key", ["Dead", "Unidentified", "Process", "", "PrintScreen", "MediaPlayPause", "F25"]
+)
+def test_unknown_named_keys_fall_to_other_which_is_typing(key: str) -> None:
     assert key_class(key) == "other"
+    assert not is_command(key_class(key), [])
+    assert not is_command(key_class(key), ["shift"])
+
+
+@pytest.mark.parametrize(
+    ("key", "modifiers", "expected"),
+    [
+        ("Enter", [], True), ("Tab", [], True), ("Escape", [], True), ("ArrowUp", [], True),
+        ("PageDown", ["shift"], True), ("F24", [], True), ("c", ["ctrl"], True),
+        ("Unidentified", ["alt"], True), ("s", ["meta", "shift"], True),
+        ("a", [], False), ("A", ["shift"], False), ("Backspace", [], False), (" ", [], False),
+        ("Shift", ["shift"], False), ("Control", ["ctrl"], False), ("CapsLock", [], False),
+        ("Unidentified", [], False), ("Dead", [], False), ("Insert", [], False),
+    ],
+)  # fmt: skip
+def test_only_the_command_list_and_shortcuts_are_commands(
+    key: str, modifiers: list[str], expected: bool
+) -> None:
+    assert is_command(key_class(key), modifiers) is expected
+
+
+def test_values_that_are_not_key_classes_are_never_commands() -> None:
+    assert not is_command(None, ["ctrl"])
+    assert not is_command("KeyA", ["ctrl"])
+    assert not is_command("letter", "ctrl")
+    assert set(KEY_CLASSES) > COMMAND_CLASSES
+
+
+def test_collapse_typing_leaves_one_class_for_every_key_that_is_not_a_command() -> None:
+    strip = build(collapse_typing=True)
+    classes = {
+        name: strip(make_event("key_down", key=name, modifiers=mods))["key_class"]
+        for name, mods in (("a", []), ("1", []), (" ", []), ("Backspace", []),
+                           ("Unidentified", []), ("Shift", ["shift"]), ("Enter", []),
+                           ("ArrowLeft", []), ("x", ["ctrl"]))
+    }  # fmt: skip
+    assert classes == {
+        "a": "typing", "1": "typing", " ": "typing", "Backspace": "typing",
+        "Unidentified": "typing", "Shift": "typing", "Enter": "enter",
+        "ArrowLeft": "navigation", "x": "letter",
+    }  # fmt: skip
 
 
 def test_multi_character_composed_text_counts_as_letters() -> None:
@@ -198,8 +247,9 @@ def sanitized_json(pipeline: Pipeline, events: list[dict[str, Any]]) -> bytes:
         outcome = pipeline.sanitize(event)
         assert isinstance(outcome, Sanitized | Dropped), outcome
         if isinstance(outcome, Sanitized):
-            assert not TYPED_FIELDS & set(outcome.event)
-            outputs.append(outcome.event)
+            for kept in outcome.events:  # summaries closed by this event included
+                assert not TYPED_FIELDS & set(kept)
+                outputs.append(kept)
     return orjson.dumps(outputs)
 
 
@@ -290,7 +340,9 @@ def test_free_text_in_field_and_mime_is_replaced_by_other() -> None:
     assert strip({**text_input, "field": "email"})["field"] == "email"
 
 
-@pytest.mark.parametrize("policy", ["builtin:default", "builtin:strict", "builtin:loose"])
+@pytest.mark.parametrize(
+    "policy", ["builtin:default", "builtin:strict", "builtin:loose", "builtin:per-event"]
+)
 @given(cased_canaries, valid_events(types=("key_down",), with_extras=False))
 @settings(max_examples=40, deadline=None)
 def test_typed_canary_never_survives_any_builtin_policy(
@@ -298,9 +350,15 @@ def test_typed_canary_never_survives_any_builtin_policy(
 ) -> None:
     """Built-in policies keep per-session state, so each run gets fresh pipelines."""
     base = {**base, "app": "Slack", "window_title": "general - Acme Corp - Slack", "url": None}
-    output = sanitized_json(fresh_pipeline(policy, context), typed_as_keys(canary, base))
+    # Enter closes the typing run, so the default's summary of it is part of the output too.
+    enter = {**base, "type": "key_down", "key": "Enter", "code": "Enter", "seq": 10_000,
+             "modifiers": [], "repeat": False}  # fmt: skip
+    output = sanitized_json(fresh_pipeline(policy, context), [*typed_as_keys(canary, base), enter])
+    assert output != b"[]"
     stand_in = "x" * len(canary)
-    baseline = sanitized_json(fresh_pipeline(policy, context), typed_as_keys(stand_in, base))
+    baseline = sanitized_json(
+        fresh_pipeline(policy, context), [*typed_as_keys(stand_in, base), enter]
+    )
     assert_no_canary(output, baseline, canary)
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from tests.transforms.raw_events import PROPERTY, make_event, valid_events
@@ -89,8 +90,10 @@ def test_sample_file_output_validates(validator: Draft202012Validator, context: 
     pipeline = build_pipeline(load_policy(), Context(context.keyring, Directory(SAMPLE_PEOPLE)))
     raw_lines = SAMPLE.read_bytes().splitlines()
     outcomes = [pipeline.sanitize_json(line) for line in raw_lines]
-    events = [o.event for o in outcomes if isinstance(o, Sanitized)]
-    assert len(events) + sum(isinstance(o, Dropped) for o in outcomes) == len(raw_lines)
+    kept = [o for o in outcomes if isinstance(o, Sanitized)]
+    assert len(kept) + sum(isinstance(o, Dropped) for o in outcomes) == len(raw_lines)
+    events = [event for outcome in kept for event in outcome.events]  # summaries included
+    assert any(event.get("field") == "typing" for event in events)
     assert len(events) > 100  # typing is summarized by the default policy; the rest remains
     for event in events:
         assert errors(validator, event) == [], event
@@ -116,6 +119,19 @@ def test_generated_events_output_validates(
     outcome = per_event_pipeline.sanitize(raw)
     if isinstance(outcome, Sanitized):
         assert errors(validator, outcome.event) == [], outcome.event
+
+
+@given(st.lists(valid_events(), min_size=1, max_size=30))
+@settings(max_examples=30, deadline=None)
+def test_default_policy_output_validates_summaries_included(
+    context: Context, validator: Draft202012Validator, raws: list[dict[str, Any]]
+) -> None:
+    pipeline = build_pipeline(load_policy(), Context(keyring=context.keyring))  # fresh state
+    for raw in raws:
+        outcome = pipeline.sanitize(raw)
+        if isinstance(outcome, Sanitized):
+            for event in outcome.events:
+                assert errors(validator, event) == [], event
 
 
 @pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
