@@ -17,7 +17,7 @@ from typing import Any
 
 from faust.types import TP
 
-from streams.delivery import MAX_IN_FLIGHT, RELEASE_TIMEOUT_S, RETRY_DELAY_S, DeliveryLoop
+from streams.delivery import MAX_IN_FLIGHT, RETRY_DELAY_S, SETTLE_TIMEOUT_S, DeliveryLoop
 from streams.intake import PartitionFlow
 from streams.publisher import BatchPublisher, Delivery
 
@@ -99,7 +99,7 @@ class AtLeastOnce(DeliveryLoop):
         partitions = [flow.partition for flow in flows]
         settling = [task for p in partitions for task in self._settling.pop(p, ())]
         if settling:  # delivered within the bound, or redone by the next owner
-            await asyncio.wait(settling, timeout=RELEASE_TIMEOUT_S)
+            await asyncio.wait(settling, timeout=SETTLE_TIMEOUT_S)
         await self._commit(partitions)
         log.info("committed on release: %s", {p: self._committed.get(p) for p in partitions})
         for p in partitions:

@@ -40,7 +40,10 @@ ROUTE_SLICE = 25
 # Batches of one partition whose outputs may await the broker at once (at-least-once).
 MAX_IN_FLIGHT = 4
 # Longest a revocation or shutdown waits for a partition to finish its batch and commit.
-RELEASE_TIMEOUT_S = 10.0  # orchestrators kill after 30 s: commit well before
+RELEASE_TIMEOUT_S = 5.0  # for the batch being routed (it stops at a slice boundary)
+# Longest a release waits for the outputs of routed batches to be acknowledged before it commits
+# what was: orchestrators kill a stopping container after 30 s.
+SETTLE_TIMEOUT_S = 20.0
 RETRY_DELAY_S = 2.0
 
 
