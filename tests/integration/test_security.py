@@ -141,6 +141,9 @@ ACLS = [
     *allow("svc-sanitizer", TOPIC, SANITIZED, WRITE, DESCRIBE),
     *allow("svc-sanitizer", TOPIC, QUARANTINE, WRITE, DESCRIBE),
     *allow("svc-sanitizer", TOPIC, f"{GROUP}-__assignor-__leader", READ, WRITE, DESCRIBE, CREATE),
+    *allow(
+        "svc-sanitizer", TOPIC, f"{GROUP}-session-state-changelog", READ, WRITE, DESCRIBE, CREATE
+    ),
     *allow("svc-sanitizer", GROUP_RESOURCE, GROUP, READ, DESCRIBE),
     *allow("collector", TOPIC, RAW, WRITE, DESCRIBE),
     *allow("training-export", TOPIC, SANITIZED, READ, DESCRIBE),
