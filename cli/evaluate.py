@@ -72,6 +72,10 @@ def evaluate_timing(
         list[str] | None,
         typer.Option(help="query size (repeatable): half (the target's), sentence; default both"),
     ] = None,
+    submit: Annotated[
+        bool,
+        typer.Option(help="end each sentence with the Enter that submitted it (not in the logs)"),
+    ] = False,
     simulator_minutes: Annotated[
         float, typer.Option(help="minutes of 50-user simulator traffic (0: skip)")
     ] = MINUTES,
@@ -96,7 +100,7 @@ def evaluate_timing(
         evaluation = run_evaluation(
             count, tuple(policy or POLICIES), data_dir=data_dir, seed=seed,
             letters=tuple(letters or LETTERS), simulator_minutes=minutes or None,
-            queries=tuple(query or protocol.QUERY_SIZES),
+            queries=tuple(query or protocol.QUERY_SIZES), submit=submit,
             progress=lambda text: err.print(f"[dim]… {text}[/dim]"),
         )  # fmt: skip
     except FileNotFoundError as error:

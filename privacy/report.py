@@ -265,7 +265,8 @@ def coverage(plan: dict[str, Any]) -> str:
         f"the first {plan['mouse_minutes']:g} min of each session")  # fmt: skip
     return (
         f"Covered: policies {', '.join(plan['policies'])}; {typists} typists (letters as "
-        f"logged and restored; queries: {', '.join(plan['queries'])}); mouse: {mouse}; "
+        f"logged and restored, each sentence submitted with Enter; queries: "
+        f"{', '.join(plan['queries'])}); mouse: {mouse}; "
         f"simulator: 50 users, {plan['simulator_minutes']:g} min."
     )
 
@@ -286,7 +287,7 @@ def measure(
     if timing:
         out["timing"] = run_evaluation(
             plan["typists"], chosen, queries=plan["queries"],
-            simulator_minutes=plan["simulator_minutes"], progress=progress,
+            simulator_minutes=plan["simulator_minutes"], progress=progress, submit=True,
         ).to_json()  # fmt: skip
     if mouse:
         out["mouse"] = run_mouse_evaluation(

@@ -147,19 +147,30 @@ def load_participants(
     return participants, stats
 
 
+SUBMIT_GAP_MS = 150  # the Enter that submitted a sentence, this long after its last release
+SUBMIT = Keystroke(0, 0, "Enter", "Enter")
+
+
 def to_events(
-    participant: Participant, committed_text: bool = False
+    participant: Participant, committed_text: bool = False, submit: bool = False
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """The participant's session as raw events in seq order, and each event's sentence index
     (-1 for the opening ``window_focus``). With ``committed_text``, each sentence also ends with
     a ``text_input`` holding what was typed, as a collector reporting the field's committed
-    value would send it (the dataset itself has only keystrokes)."""
+    value would send it (the dataset itself has only keystrokes). With ``submit``, each sentence
+    ends with the Enter press that submitted it in the study ("after pressing Enter or Next"),
+    which the logs do not hold: ``SUBMIT_GAP_MS`` after the last release, held 80 ms."""
     timeline: list[tuple[int, int, int, str, Keystroke | str]] = []
     for index, strokes in enumerate(participant.keystrokes):
         for number, stroke in enumerate(strokes):
             order = index * 100_000 + number
             timeline.append((stroke.press, order, 0, "key_down", stroke))
             timeline.append((stroke.release, order, 1, "key_up", stroke))
+        if submit and strokes:
+            end = max(stroke.release for stroke in strokes) + SUBMIT_GAP_MS
+            order = index * 100_000 + 99_998
+            timeline.append((end, order, 0, "key_down", SUBMIT))
+            timeline.append((end + 80, order, 1, "key_up", SUBMIT))
         if committed_text and strokes:
             end = max(stroke.release for stroke in strokes)
             timeline.append(

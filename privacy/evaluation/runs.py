@@ -94,12 +94,12 @@ def run_sessions(name: str, sessions: Sequence[Sequence[Event]]) -> SessionsRun:
     return run
 
 
-def run_policy(name: str, participants: Sequence[Participant]) -> PolicyRun:
+def run_policy(name: str, participants: Sequence[Participant], submit: bool = False) -> PolicyRun:
     """Sanitize every typist's session with policy ``name`` (``raw``: leave it as collected)."""
     pipeline = None if label(name) == RAW else make_pipeline(name)
     run = PolicyRun(label(name), [], [], [])
     for number, participant in enumerate(participants):
-        events, sentence_of = to_events(participant)
+        events, sentence_of = to_events(participant, submit=submit)
         sentences: list[list[Event]] = [[] for _ in participant.sentences]
         kept = []
         for index, event in sanitize_session(pipeline, events, run.outcomes):

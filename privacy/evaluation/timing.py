@@ -98,10 +98,12 @@ def run_evaluation(
     letters: Sequence[str] = LETTERS,
     simulator_minutes: float | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    submit: bool = False,
 ) -> Evaluation:
     """The whole measurement, as data. Policies run one at a time to bound memory.
     Agnostic attackers run on the ``half`` query only; the simulator's traffic is measured
-    when ``simulator_minutes`` is given."""
+    when ``simulator_minutes`` is given. ``submit``: each sentence ends with the Enter that
+    submitted it (see ``keystrokes.to_events``)."""
     evaluation: Evaluation | None = None
     for reading in letters:
         people, stats = load_participants(data_dir, participants, reading == "restored")
@@ -110,7 +112,7 @@ def run_evaluation(
         evaluation.loads.append(stats)
         for policy in policies:
             progress(f"keystrokes ({reading}): {label(policy)}")
-            run = run_policy(policy, people)
+            run = run_policy(policy, people, submit)
             if reading == letters[0]:
                 evaluation.retention.append(measure(run))
             for query in queries:

@@ -26,6 +26,9 @@ def participants() -> list[Participant]:
 
 @pytest.fixture(scope="session")
 def quick_evaluation() -> Evaluation:
-    """30 typists, every default policy, letters restored; 1 minute of simulator traffic."""
+    """30 typists, every default policy, letters restored, each sentence submitted with Enter
+    (so a policy that closes typing runs on a command emits them); 1 minute of simulator."""
     _require_dataset()
-    return run_evaluation(QUICK_PARTICIPANTS, letters=("restored",), simulator_minutes=1)
+    return run_evaluation(
+        QUICK_PARTICIPANTS, letters=("restored",), simulator_minutes=1, submit=True
+    )

@@ -108,8 +108,10 @@ def test_quantiles_are_numpys_linear_percentiles() -> None:
         assert np.allclose(agnostic.quantiles(values), np.percentile(values, [10, 25, 50, 75, 90]))
 
 
-def test_an_output_without_any_feature_gives_exactly_chance() -> None:
+def test_an_output_without_any_feature_or_a_constant_one_gives_exactly_chance() -> None:
     y = np.array([0, 0, 1, 1, 2, 2])
-    for name in (*classifiers.CLASSIFIERS,):
+    for name in classifiers.CLASSIFIERS:
         scores = classifiers.score(name, np.empty((6, 0)), y, np.empty((3, 0)))
         assert np.allclose(top1_hits(scores, np.array([0, 1, 2])), 1 / 3), name
+    constant = classifiers.score("lda", np.ones((6, 2)), y, np.ones((3, 2)))
+    assert np.allclose(top1_hits(constant, np.array([0, 1, 2])), 1 / 3)

@@ -112,6 +112,18 @@ def test_a_latin1_file_is_read(tmp_path: Path) -> None:
     assert stats.latin1_files == 1 and participant.keystrokes[0][0].key == "é"
 
 
+def test_submit_ends_each_sentence_with_an_enter_after_its_last_release(tmp_path: Path) -> None:
+    rows = [row(1, 1, 0, 80, "a", 65), row(1, 2, 50, 200, "b", 66), row(2, 3, 900, 980, "c", 67)]
+    (participant,), _ = load_participants(write(tmp_path, rows))
+    events, sentence_of = to_events(participant, submit=True)
+    enters = [(e["type"], e["ts"] - T0, s) for e, s in zip(events, sentence_of, strict=True)
+              if e.get("key") == "Enter"]  # fmt: skip
+    assert enters == [("key_down", 350, 0), ("key_up", 430, 0),
+                      ("key_down", 1130, 1), ("key_up", 1210, 1)]  # fmt: skip
+    assert all(isinstance(validate_event(e), dict) for e in events)
+    assert "Enter" not in {e.get("key") for e in to_events(participant)[0]}
+
+
 def test_committed_text_adds_one_text_input_per_sentence(tmp_path: Path) -> None:
     rows = [row(1, 1, 0, 80, "a", 65), row(2, 2, 900, 980, "b", 66)]
     (participant,), _ = load_participants(write(tmp_path, rows))
