@@ -137,12 +137,14 @@ def test_a_misspelt_stage_or_config_key_is_named_with_the_right_one(
     run: Run, tmp_path: Path
 ) -> None:
     document = load_policy_document("builtin:default")
-    document["stages"][6] = {"transform": "coarsen_timestamp", "confg": {"bucket_ms": 1000}}
+    # Wherever the default keeps its coarsen_timestamp stage (its position changes with it).
+    index = [stage["transform"] for stage in document["stages"]].index("coarsen_timestamp")
+    document["stages"][index] = {"transform": "coarsen_timestamp", "confg": {"bucket_ms": 1000}}
     result = run("check", write_policy(tmp_path, document))
     assert result.exit_code == 2
-    assert "stage 7 (coarsen_timestamp): field confg" in result.stderr
+    assert f"stage {index + 1} (coarsen_timestamp): field confg" in result.stderr
     assert "did you mean 'config'?" in result.stderr
-    document["stages"][6] = {"transform": "coarsen_timestamp", "config": {"bucket_m": 1000}}
+    document["stages"][index] = {"transform": "coarsen_timestamp", "config": {"bucket_m": 1000}}
     result = run("check", write_policy(tmp_path, document))
     assert "field config.bucket_m" in result.stderr and "did you mean 'bucket_ms'?" in result.stderr
 
