@@ -147,7 +147,11 @@ def decode_message(value: bytes | str) -> Quarantined | list[Event | Unchecked]:
             return [_event(value, _sent_type(value))]
         if first == b"[":
             raws = _BATCH.decode(value)
-            if raws and len(raws) <= MAX_BATCH_EVENTS:
+            # An item that is not an object is rare, and the reference decides its fate (orjson
+            # refuses nesting deeper than msgspec does: then the whole message is invalid_json).
+            if raws and len(raws) <= MAX_BATCH_EVENTS and all(
+                memoryview(raw)[0] == 0x7B for raw in raws  # b"{"
+            ):
                 types: list[str | None]
                 try:  # every event's type in one more pass, rather than one call per event
                     types = [head.type for head in _BATCH_HEADS.decode(value)]
