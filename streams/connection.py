@@ -84,4 +84,3 @@ def _raise_if_refused(settings: ServiceSettings, setting: str) -> None:
         raise_if_refused(settings)
     except BrokerRefusedError as error:
         raise BrokerError(f"Kafka refused the connection: {error} (from {setting})") from None
-

@@ -149,8 +149,13 @@ def decode_message(value: bytes | str) -> Quarantined | list[Event | Unchecked]:
             raws = _BATCH.decode(value)
             # An item that is not an object is rare, and the reference decides its fate (orjson
             # refuses nesting deeper than msgspec does: then the whole message is invalid_json).
-            if raws and len(raws) <= MAX_BATCH_EVENTS and all(
-                memoryview(raw)[0] == 0x7B for raw in raws  # b"{"
+            if (
+                raws
+                and len(raws) <= MAX_BATCH_EVENTS
+                and all(
+                    memoryview(raw)[0] == 0x7B
+                    for raw in raws  # b"{"
+                )
             ):
                 types: list[str | None]
                 try:  # every event's type in one more pass, rather than one call per event
