@@ -4,14 +4,18 @@ sanitized events (or quarantine records) back to it. Only the service lives here
 
 The data path, top to bottom:
 
-1. ``app``: the Faust app, its topics and the web pages (``/metrics``, ``/healthz``).
-2. ``agents``: take a batch of raw messages from the raw topic (no per-message ack).
-3. ``optout``: drop the messages of opted-out users, unread.
-4. ``routing``: decode and run the policy (``transforms.pipeline``) on each message, encode,
-   and pick the sanitized or quarantine topic and partition for each record.
-5. ``publisher``: hand the records to the producer as record batches, then ack the raw offsets
-   once the broker has acknowledged them.
+1. ``app``: the Faust app (consumer group, opt-out table, web pages ``/metrics``, ``/healthz``).
+2. ``agents``: the raw topic and the delivery loop of the configured guarantee.
+3. ``intake``: whole fetches per raw partition, taken out of Faust's consumer (no per-message
+   Faust event).
+4. ``delivery``: one flow per assigned partition: restore its stage state (``session_store``,
+   ``changelog``), route, publish, commit.
+5. ``optout`` and ``routing``: drop opted-out users unread; decode, run the policy
+   (``transforms.pipeline``), encode, and pick the sanitized or quarantine topic and partition.
+6. ``publisher``, then ``at_least_once`` or ``exactly_once``: hand records to the producer and
+   commit the raw offsets once the broker holds the outputs (or in one transaction with them).
 
 Around it: ``settings`` (``SANITIZER_*``), ``runtime`` (the pipeline a worker runs),
-``metrics``, ``topics`` (creating them) and ``worker`` (starting one).
+``metrics``, ``topics`` (creating them), ``connection`` (the tools' broker errors) and ``worker``
+(starting one: ``broker_wait``, ``log_repeats``, ``reconnect_backoff``).
 """
