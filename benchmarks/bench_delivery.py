@@ -78,7 +78,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp, LocalKafka() as kafka:
         workdir, bootstrap = Path(tmp), kafka.bootstrap
         for name in args.datasets.split(","):
-            ds = h.build_dataset(name, args.events, 7, workdir, single=name == "single")
+            ds = h.build_dataset(name, args.events, 7, workdir)
             seconds = h.produce(bootstrap, ds)
             print(
                 f"\n[{name}] {ds.events:,} events in {len(ds.messages):,} messages; "

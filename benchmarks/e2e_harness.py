@@ -18,7 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
@@ -170,6 +170,12 @@ def produce(bootstrap: str, dataset: Dataset) -> float:
     return time.perf_counter() - started
 
 
+class Progress(Protocol):
+    """How far a system under test got: output records, or committed input offsets."""
+
+    def count(self) -> int: ...
+
+
 class OutputCounter:
     """Sum of end offsets of some topics: how many records a consumer under test wrote."""
 
@@ -186,7 +192,7 @@ class OutputCounter:
 
 def measure(
     process: WorkerProcess,
-    counter: OutputCounter,
+    counter: Progress,
     expected: int,
     events: int,
     system: str,

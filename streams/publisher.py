@@ -54,10 +54,23 @@ class BatchPublisher:
         self._producer = producer
         self._floor_ms = floor_ms
         self._tails: dict[Destination, asyncio.Task[Delivery]] = {}
+        self._tracked: set[str] = set()
 
     async def partition_count(self, topic: str) -> int:
-        partitions = await self._producer().partitions_for(topic)
+        producer = self._producer()
+        self._track(producer, topic)
+        partitions = await producer.partitions_for(topic)
         return len(partitions)
+
+    def _track(self, producer: AIOKafkaProducer, topic: str) -> None:
+        # aiokafka refreshes metadata only for the topics its client tracks, and a topic it
+        # learnt of from a whole-cluster refresh (the first one) is not tracked: once another
+        # topic is added (the changelog, created at first assignment), the next refresh drops
+        # the untracked ones, their leaders become unknown and their batches wait forever.
+        # Every destination is therefore tracked explicitly.
+        if topic not in self._tracked:
+            producer.client.add_topic(topic)
+            self._tracked.add(topic)
 
     def publish(
         self,
@@ -72,6 +85,7 @@ class BatchPublisher:
         for destination, batch_records in records.items():
             if not batch_records:
                 continue
+            self._track(producer, destination[0])
             extra = {"headers": headers[destination]} if headers and destination in headers else {}
             batch = producer.create_batch()
             for key, value in batch_records:

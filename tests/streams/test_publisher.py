@@ -22,11 +22,20 @@ class FakeBatch:
         return object()
 
 
+class FakeClient:
+    def __init__(self) -> None:
+        self.tracked: set[str] = set()
+
+    def add_topic(self, topic: str) -> None:
+        self.tracked.add(topic)
+
+
 class FakeProducer:
     """aiokafka's contract: one pending batch per partition; send_batch returns a future."""
 
     def __init__(self, capacity: int = 2) -> None:
         self.capacity = capacity
+        self.client = FakeClient()
         self.sent: list[tuple[str, int, list[Any]]] = []
         self.deliveries: list[asyncio.Future[None]] = []
 
@@ -50,6 +59,21 @@ async def test_batches_are_split_and_keep_their_order_per_partition():
     values = [[r[2] for r in records] for topic, p, records in producer.sent if p == 0]
     assert values == [[b"1", b"2"], [b"3"], [b"4"]]
     assert all(r[0] % TIMESTAMP_FLOOR_MS == 0 for _, _, records in producer.sent for r in records)
+
+
+async def test_every_destination_topic_is_tracked_by_the_producers_metadata():
+    # aiokafka refreshes only tracked topics: an untracked destination loses its leaders as
+    # soon as another topic is tracked (seen: a worker's output stalled when its changelog
+    # topic was created), so the publisher tracks each one it is asked about or sends to.
+    producer = FakeProducer()
+    producer.partitions_for = lambda topic: asyncio.sleep(0, result={0, 1})  # type: ignore[attr-defined]
+    publisher = BatchPublisher(lambda: producer)  # type: ignore[arg-type, return-value]
+    assert await publisher.partition_count("sanitized") == 2
+    handovers = publisher.publish(
+        {("quarantine", 0): [(None, b"q")], ("changelog", 1): [(b"k", None)]}
+    )
+    await asyncio.gather(*handovers)
+    assert producer.client.tracked == {"sanitized", "quarantine", "changelog"}
 
 
 async def test_offsets_are_acked_only_when_every_batch_is_delivered():
