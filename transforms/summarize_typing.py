@@ -2,10 +2,10 @@
 
 A *run* is the text entry between two of the user's other actions: consecutive key presses
 that are typing (anything ``strip_typed_text.is_command`` does not accept: letters, digits,
-punctuation, spaces, Backspace/Delete, Shift or Caps Lock alone, ``Unidentified``, unknown
-names), together with the caret movement inside it (navigation keys, and Ctrl/Alt/Meta with an
-editing or navigation key, such as Ctrl+Backspace, while a run is open). The run ends at the
-next command key (Enter, Tab, Escape, F1-F24, a shortcut; navigation when no run is open) or
+punctuation, spaces, Shift+Enter, Backspace/Delete, Shift or Caps Lock alone, ``Unidentified``,
+unknown names), together with the caret movement inside it (navigation keys, and Ctrl/Alt/Meta
+with an editing or navigation key, such as Ctrl+Backspace, while a run is open). The run ends at
+the next command key (Enter, Tab, Escape, F1-F24, a shortcut; navigation when no run is open) or
 the next event of any other type except pointer moves, never at a pause and never at a clock
 boundary. Its keys are absorbed; when it ends, the stage emits one ``text_input`` event with
 ``field: "typing"`` and ``text_length``, the net characters typed (characters minus
@@ -37,7 +37,10 @@ from transforms.registry import Event, Transform, TransformConfig, register
 from transforms.state import session_key
 from transforms.strip_typed_text import SHORTCUT_MODIFIERS, is_command, length_bucket
 
-CHARACTER_CLASSES = frozenset({"letter", "digit", "punctuation", "whitespace", "other", "typing"})
+# "enter" counts only when it is typing (Shift+Enter, a line break): see is_command.
+CHARACTER_CLASSES = frozenset(
+    {"letter", "digit", "punctuation", "whitespace", "enter", "other", "typing"}
+)
 CORRECTION_CLASSES = frozenset({"editing"})
 # Caret movement and word-wise editing inside an open run belong to the run, not to commands.
 IN_RUN_CLASSES = frozenset({"navigation", "editing"})

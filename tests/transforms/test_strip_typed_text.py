@@ -73,6 +73,7 @@ def test_unknown_named_keys_fall_to_other_which_is_typing(key: str) -> None:
         ("a", [], False), ("A", ["shift"], False), ("Backspace", [], False), (" ", [], False),
         ("Shift", ["shift"], False), ("Control", ["ctrl"], False), ("CapsLock", [], False),
         ("Unidentified", [], False), ("Dead", [], False), ("Insert", [], False),
+        ("Enter", ["shift"], False), ("Enter", ["shift", "ctrl"], True), ("Tab", ["shift"], True),
     ],
 )  # fmt: skip
 def test_only_the_command_list_and_shortcuts_are_commands(
