@@ -2,9 +2,10 @@
 
 Typing summaries and command keys (what is left of the keyboard after ``summarize_typing``) get
 as ``ts`` the time of the last event of the session that is not keyboard-derived (a click, a
-scroll, a focus change, a paste), or the start of the ``bucket_ms`` clock window they fall in
-if that is later (so time still moves on through long typing-only stretches, by whole windows).
-Other events pass unchanged and become the new anchor.
+scroll, a focus change, a paste), plus as many whole ``bucket_ms`` windows as have passed since
+it (so time still moves on through long typing-only stretches, by whole windows). Before the
+session's first other action they get the start of their clock window. Other events pass
+unchanged and become the new anchor.
 
 Privacy property: the differences between keyboard-derived timestamps are zero, or whole
 clock windows, or the time between two non-keyboard actions, which those actions show anyway:
@@ -58,8 +59,14 @@ def anchor_keyboard_time(config: AnchorKeyboardTimeConfig, context: Context) -> 
         if not is_keyboard_derived(event):
             anchors[session] = ts
             return event
-        floor = ts - ts % bucket
         last = anchors.get(session)
-        return {**event, "ts": floor if last is None or last < floor else min(last, ts)}
+        if last is None:  # no action seen yet in this session: the clock window's start
+            return {**event, "ts": ts - ts % bucket}
+        if ts <= last:  # out of order: never later than the event itself
+            return {**event, "ts": ts}
+        # Whole windows after the anchor, not the next clock boundary: the step from the
+        # anchor to a boundary would say where in the hour the session's last action fell,
+        # which names the session (and the agnostic attacker found it).
+        return {**event, "ts": last + (ts - last) // bucket * bucket}
 
     return anchor

@@ -43,7 +43,22 @@ def test_without_an_earlier_action_the_clock_window_start_is_used_and_time_moves
     transform = anchor()
     assert transform(command(START + 10))["ts"] == START
     transform(make_event("window_focus", ts=START + 1_000))
-    assert transform(command(START + HOUR + 7))["ts"] == START + HOUR  # a long typing stretch
+    assert transform(command(START + HOUR - 7))["ts"] == START + 1_000
+    # A long typing stretch moves on by whole windows from the anchor, not to the clock's hour.
+    assert transform(command(START + HOUR + 1_007))["ts"] == START + 1_000 + HOUR
+
+
+@given(st.integers(0, HOUR - 1), st.lists(st.integers(0, 3 * HOUR), min_size=1, max_size=30))
+@PROPERTY
+def test_keyboard_times_step_from_the_anchor_by_whole_windows_wherever_the_anchor_falls(
+    anchor_offset: int, offsets: list[int]
+) -> None:
+    """Where in the clock hour the session's last action fell leaves no trace in the steps."""
+    transform = anchor()
+    anchor_ts = START + anchor_offset
+    transform(make_event("window_focus", ts=anchor_ts))
+    steps = [transform(command(anchor_ts + offset))["ts"] - anchor_ts for offset in sorted(offsets)]
+    assert steps == [offset // HOUR * HOUR for offset in sorted(offsets)]
 
 
 def test_committed_text_and_pastes_are_actions_not_keyboard_rhythm() -> None:
