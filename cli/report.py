@@ -10,6 +10,7 @@ By default it measures a sample sized to finish in about a minute within 1 GB (s
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -52,12 +53,17 @@ def report(
     console, err = Console(), Console(stderr=True)
     plan = FULL if full else SAMPLE
     data: dict[str, Any] = {}
+    started = time.monotonic()
+
+    def progress(text: str) -> None:
+        err.print(f"[dim]… {text} ({time.monotonic() - started:.0f} s)[/dim]")
+
     try:
         for path in results or ():
             loaded = json.loads(path.read_text(encoding="utf-8"))
             data["mouse" if "windows" in loaded else "timing"] = loaded
         data |= measure(
-            plan, policy, lambda text: err.print(f"[dim]… {text}[/dim]"),
+            plan, policy, progress,
             timing="timing" not in data, mouse="mouse" not in data,
         )  # fmt: skip
     except (FileNotFoundError, json.JSONDecodeError) as error:
@@ -71,6 +77,6 @@ def report(
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "coverage": scope,
     }
-    err.print("[dim]… rendering[/dim]")
+    progress("rendering")
     out.write_text(render(data), encoding="utf-8")
     console.print(f"report written to {out}")

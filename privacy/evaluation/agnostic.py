@@ -64,15 +64,33 @@ def _walk(prefix: str, value: Any, columns: Columns, kind: str) -> None:
         columns.counts[f"{kind}.{prefix}=<{type(value).__name__}>"] += 1
 
 
+_SKIPPED = IDENTIFIERS | {"type"}
+
+
 def columns(events: Iterable[Event]) -> Columns:
     """Counts and numeric series of a stretch of events in stream order."""
     out = Columns()
+    counts, series = out.counts, out.series
+    # The common cases (a string or a number at the top level) without _walk's recursion:
+    # the same names and values, a few times faster on the millions of fields of raw mouse.
+    number_names: dict[tuple[str, str], tuple[str, str]] = {}
     for event in events:
         out.events += 1
         kind = str(event.get("type"))
-        out.counts[f"type={kind}"] += 1
+        counts[f"type={kind}"] += 1
         for name, value in event.items():
-            if name not in IDENTIFIERS and name != "type":
+            if name in _SKIPPED:
+                continue
+            cls = type(value)
+            if cls is str:
+                counts[f"{kind}.{name}={value}"] += 1
+            elif cls is int or cls is float:
+                names = number_names.get((kind, name))
+                if names is None:
+                    names = number_names[kind, name] = (f"{kind}.{name}", f"*.{name}")
+                series[names[0]].append(float(value))
+                series[names[1]].append(float(value))
+            else:
                 _walk(name, value, out, kind)
     return out
 

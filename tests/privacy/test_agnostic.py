@@ -115,3 +115,33 @@ def test_an_output_without_any_feature_or_a_constant_one_gives_exactly_chance() 
         assert np.allclose(top1_hits(scores, np.array([0, 1, 2])), 1 / 3), name
     constant = classifiers.score("lda", np.ones((6, 2)), y, np.ones((3, 2)))
     assert np.allclose(top1_hits(constant, np.array([0, 1, 2])), 1 / 3)
+
+
+def test_the_fast_path_reads_events_exactly_as_the_generic_walk() -> None:
+    rng = random.Random(1)
+    events = [
+        {
+            "type": rng.choice(["mouse_move", "key_down", "scroll"]),
+            "user_id": "u",
+            "ts": rng.randint(0, 10**12),
+            "x": rng.random() * 100,
+            "flag": rng.choice([True, False, None]),
+            "label": rng.choice(["a", "b"]),
+            "screen": [1920, 1080],
+            "modifiers": ["shift", "ctrl"][: rng.randint(0, 2)],
+            "nested": {"k": rng.randint(0, 3)},
+        }
+        for _ in range(2000)
+    ]
+    walked = agnostic.Columns()
+    for event in events:
+        walked.events += 1
+        kind = str(event["type"])
+        walked.counts[f"type={kind}"] += 1
+        for name, value in event.items():
+            if name not in agnostic.IDENTIFIERS and name != "type":
+                agnostic._walk(name, value, walked, kind)
+    fast = agnostic.columns(events)
+    assert fast.events == walked.events
+    assert dict(fast.counts) == dict(walked.counts)
+    assert dict(fast.series) == dict(walked.series)
