@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from privacy.evaluation.keystrokes import Participant, to_events
 from privacy.evaluation.protocol import Typist
 from transforms.context import Context
@@ -57,7 +59,9 @@ def sanitize_session(
             outcomes["sanitized"] += 1
             yield index, event
             continue
-        outcome = pipeline.sanitize(event)
+        # As the service gets it: bytes, decoded and validated in one typed pass (the same
+        # outcome as validating the dict, several times faster).
+        outcome = pipeline.sanitize_json(orjson.dumps(event))
         if type(outcome) is Sanitized:
             outcomes["sanitized"] += 1
             for kept in outcome.events:  # a summary closed by this event comes first
@@ -113,8 +117,6 @@ def run_policy(name: str, participants: Sequence[Participant], submit: bool = Fa
 
 
 def write_jsonl(events: Sequence[Event], path: Path) -> None:
-    import orjson
-
     with path.open("wb") as handle:
         for event in events:
             handle.write(orjson.dumps(event) + b"\n")
