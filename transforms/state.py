@@ -49,7 +49,7 @@ class LruSessionState(MutableMapping[str, Any]):
     def __contains__(self, key: object) -> bool:
         data = self._data
         if key in data:
-            data.move_to_end(key)
+            data.move_to_end(key)  # type: ignore[arg-type]
             return True
         return False
 
