@@ -98,7 +98,7 @@ class Keyring:
         return states
 
     def _pseudonym(self, kind: str, value: str, epoch: str = "") -> str:
-        inner, outer = self._hmac_states(epoch)
+        inner, outer = self._epoch_states.get(epoch) or self._hmac_states(epoch)
         inner = inner.copy()
         inner.update(f"{kind}:{value}".encode("utf-8", "surrogatepass"))
         outer = outer.copy()

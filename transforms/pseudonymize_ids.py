@@ -13,7 +13,7 @@ sanitized); event ids never repeat and are computed every time rather than flush
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from pydantic import Field, field_validator
 
@@ -58,9 +58,7 @@ def pseudonymize_ids(config: PseudonymizeIdsConfig, context: Context) -> Transfo
     rotation = config.rotation
 
     def for_field(name: str) -> Callable[[str, str], str]:
-        def one(value: str, epoch: str) -> str:
-            return uncached(name, value, epoch)
-
+        one = partial(uncached, name)  # (value, epoch) -> pseudonym
         return one if name in UNIQUE_FIELDS else lru_cache(maxsize=CACHED_PSEUDONYMS)(one)
 
     fields = tuple((name, for_field(name)) for name in config.fields)
