@@ -57,26 +57,36 @@ def pseudonymize_ids(config: PseudonymizeIdsConfig, context: Context) -> Transfo
     uncached = keyring.pseudonym_uncached
     rotation = config.rotation
 
-    def for_field(name: str) -> Callable[[str, str], str]:
-        one = partial(uncached, name)  # (value, epoch) -> pseudonym
+    def for_field(name: str) -> Callable[..., str]:
+        one = partial(uncached, name)  # (value[, epoch]) -> pseudonym
         return one if name in UNIQUE_FIELDS else lru_cache(maxsize=CACHED_PSEUDONYMS)(one)
 
     fields = tuple((name, for_field(name)) for name in config.fields)
-    fixed_key_id = keyring.output_key_id("")
 
-    def pseudonymize(event: Event) -> Event:
-        if rotation is Rotation.none:
-            epoch, key_id = "", fixed_key_id
-        else:
-            epoch = epoch_label(event["ts"], rotation)
-            key_id = keyring.output_key_id(epoch)
+    if rotation is Rotation.none:
+        key_id = keyring.output_key_id("")
+
+        def pseudonymize(event: Event) -> Event:
+            out = dict(event)
+            get = out.get  # (a field listed twice is pseudonymized twice, as it always was)
+            for name, pseudonym in fields:
+                value = get(name)
+                if value is not None:
+                    out[name] = pseudonym(value)  # one argument: the cache's cheapest key
+            out["key_id"] = key_id
+            return out
+
+        return pseudonymize
+
+    def pseudonymize_in_epoch(event: Event) -> Event:
+        epoch = epoch_label(event["ts"], rotation)
         out = dict(event)
-        get = out.get  # (a field listed twice is pseudonymized twice, as it always was)
+        get = out.get
         for name, pseudonym in fields:
             value = get(name)
             if value is not None:
                 out[name] = pseudonym(value, epoch)
-        out["key_id"] = key_id
+        out["key_id"] = keyring.output_key_id(epoch)
         return out
 
-    return pseudonymize
+    return pseudonymize_in_epoch
