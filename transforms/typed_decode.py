@@ -173,27 +173,10 @@ def decode_object(value: bytes) -> Event | Unchecked | Quarantined:
     """``decode_message`` for a value that starts with ``{``: the item itself, or the
     message-level reason, without a list around it (the per-event path of batch mode)."""
     if len(value) <= MAX_MESSAGE_BYTES:
-        # _event(value, _sent_type(value)), its common case inlined: one call per JSONL line.
-        key = value.find(b'"type"')
+        key = value.find(b'"type"')  # _sent_type(value), inlined: this runs for every line
         start = value.find(b'"', key + 6) + 1
-        decoder = (
-            _DECODERS_BY_NAME.get(value[start : value.find(b'"', start)]) if key >= 0 else None
-        )
         try:
-            if decoder is None:
-                return _event(value, None)
-            event: Event = _to_builtins(decoder.decode(value))
-            ts = event["ts"]
-            if type(ts) is not str:
-                return event
-            ms = parse_ts(ts)
-            if ms is not None:
-                event["ts"] = ms
-                return event
-        except (*_DECODE_ERRORS, orjson.JSONDecodeError):
-            pass
-        try:  # the reference decides (a wrong type hint, a bad field, a ts that does not parse)
-            return Unchecked(orjson.loads(value))
+            return _event(value, value[start : value.find(b'"', start)] if key >= 0 else None)
         except (*_DECODE_ERRORS, orjson.JSONDecodeError):
             pass  # orjson refuses what msgspec skipped: the reference decides
     items = reference_items(decode(value))
