@@ -9,7 +9,7 @@ mode and the streaming workers both call this module, so there is one data path 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,9 +75,10 @@ class Stage:
         )
 
 
-# One step of a walk: (position in the policy, stage name, transform, app selector, the
-# outcome when the transform drops the event). Built once per event type and start position.
-_Step = tuple[int, str, Transform, frozenset[str] | None, "Dropped"]
+# One step of a walk: (position in the policy, stage name, transform, the stage's selector
+# check when it has an app selector, the outcome when the transform drops the event). Built
+# once per event type and start position.
+_Step = tuple[int, str, Transform, Callable[[Event], bool] | None, "Dropped"]
 
 
 class Pipeline:
@@ -99,7 +100,13 @@ class Pipeline:
         walk = self._walks.get((event_type, start))
         if walk is None:
             walk = tuple(
-                (position, stage.name, stage.transform, stage.apps, self._dropped[position])
+                (
+                    position,
+                    stage.name,
+                    stage.transform,
+                    None if stage.apps is None else stage.applies_to,
+                    self._dropped[position],
+                )
                 for position, stage in enumerate(self.stages)
                 if position >= start and (stage.types is None or event_type in stage.types)
             )
@@ -116,17 +123,17 @@ class Pipeline:
 
     def run(self, checked: Event, start: int = 0) -> Outcome:
         """Run every stage from position ``start`` on that applies to an event that passed
-        validation. Type selectors apply to the type the event has here; app selectors to
-        the event as each stage receives it."""
+        validation. Type selectors apply to the type the event has here; a stage with an app
+        selector checks both on the event as it receives it."""
         event: Any = checked
         try:
             walk = self._walks[checked["type"], start]
         except (KeyError, TypeError):  # a type a stage invented, or none
             walk = self._walk_for(checked.get("type"), start)
-        for position, name, transform, apps, dropped in walk:
-            if apps is not None and event.get("app") not in apps:
-                continue
+        for position, name, transform, selected, dropped in walk:
             try:
+                if selected is not None and not selected(event):
+                    continue
                 event = transform(event)
             except Exception as error:  # fail closed: any bug in a stage quarantines
                 log.warning("stage %s raised %s", name, type(error).__name__)
