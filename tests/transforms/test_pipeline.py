@@ -271,7 +271,11 @@ def test_a_fan_out_of_things_that_are_not_events_quarantines_and_never_raises() 
         "slack_clicks", mark_sanitized, types=frozenset({"click"}), apps=frozenset({"Slack"})
     )
     for emitted in (["not an event"], [None], [{"app": "Slack"}]):
-        pipeline = Pipeline([Stage("fan", lambda e, out=emitted: out), slack_clicks])
+
+        def fan(event: Event, out: list[Any] = emitted) -> Any:
+            return out
+
+        pipeline = Pipeline([Stage("fan", fan), slack_clicks])
         outcome = pipeline.sanitize(make_event("click", app="Slack"))
         if emitted == [{"app": "Slack"}]:  # no type: no type selector applies, nothing marks it
             assert outcome == Quarantined("policy_incomplete")
