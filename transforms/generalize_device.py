@@ -15,6 +15,7 @@ neither can carry free text, a build number or a rare resolution.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pydantic import Field
 
@@ -38,6 +39,7 @@ _LINUX = re.compile(
 _CHROMEOS = re.compile(r"chrome ?os")
 
 
+@lru_cache(maxsize=4096)  # a device reports the same screen on every event (snap_pointer too)
 def screen_class(width: int, height: int) -> tuple[int, int]:
     """The size class of a screen, in the screen's orientation."""
     pixels = width * height
@@ -45,6 +47,7 @@ def screen_class(width: int, height: int) -> tuple[int, int]:
     return size if width >= height else (size[1], size[0])
 
 
+@lru_cache(maxsize=4096)  # a device reports the same OS string on every event
 def os_family(name: str) -> str:
     """``macOS 15``, ``Windows 11``, ``Linux``, …, or ``other``: never the input's own text."""
     lower = name.casefold()
@@ -68,11 +71,13 @@ class GeneralizeDeviceConfig(TransformConfig):
 def generalize_device(config: GeneralizeDeviceConfig, context: Context) -> Transform:
     """Generalize ``screen`` to a size class and ``os`` to family and major version."""
 
+    keep_screen, keep_os = config.screen, config.os
+
     def generalize(event: Event) -> Event:
         out = dict(event)
-        if config.screen and "screen" in event:
+        if keep_screen and "screen" in event:
             out["screen"] = list(screen_class(*event["screen"]))
-        if config.os and "os" in event:
+        if keep_os and "os" in event:
             out["os"] = os_family(event["os"])
         return out
 

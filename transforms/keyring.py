@@ -67,7 +67,7 @@ def hmac_pad_states(key: bytes) -> tuple[Any, Any]:
 class Keyring:
     """A master key and its derived per-epoch keys."""
 
-    __slots__ = ("_epoch_states", "_master", "key_id", "pseudonym")
+    __slots__ = ("_epoch_states", "_master", "key_id", "pseudonym", "pseudonym_uncached")
 
     def __init__(self, master: bytes, key_id: str | None = None) -> None:
         if len(master) < MIN_KEY_BYTES:
@@ -79,6 +79,8 @@ class Keyring:
         # Identifiers repeat heavily (one user, one session, thousands of events), so the
         # HMAC of each is computed once; event ids are unique and miss, which is fine.
         self.pseudonym = lru_cache(maxsize=65536)(self._pseudonym)
+        # For callers that cache by themselves, or whose values never repeat (event ids).
+        self.pseudonym_uncached = self._pseudonym
 
     def __repr__(self) -> str:
         return f"Keyring(key_id={self.key_id!r})"
@@ -96,7 +98,7 @@ class Keyring:
         return states
 
     def _pseudonym(self, kind: str, value: str, epoch: str = "") -> str:
-        inner, outer = self._hmac_states(epoch)
+        inner, outer = self._epoch_states.get(epoch) or self._hmac_states(epoch)
         inner = inner.copy()
         inner.update(f"{kind}:{value}".encode("utf-8", "surrogatepass"))
         outer = outer.copy()

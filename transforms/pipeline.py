@@ -9,7 +9,7 @@ mode and the streaming workers both call this module, so there is one data path 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from transforms.typed_decode import (
     Unchecked,
     decode,
     decode_message,
+    decode_object,
     reference_items,
 )
 
@@ -74,16 +75,44 @@ class Stage:
         )
 
 
+# One step of a walk: (position in the policy, stage name, transform, the stage's selector
+# check when it has an app selector, the outcome when the transform drops the event). Built
+# once per event type and start position.
+_Step = tuple[int, str, Transform, Callable[[Event], bool] | None, "Dropped"]
+
+
 class Pipeline:
     """An ordered list of stages. Build it with ``transforms.policy.build_pipeline``."""
 
     def __init__(self, stages: Iterable[Stage]) -> None:
         self.stages = tuple(stages)
-        # Resolve type selectors once: each event then walks only the stages for its type.
-        self._stages_for_type = {
-            event_type: tuple(s for s in self.stages if s.types is None or event_type in s.types)
-            for event_type in EVENT_TYPES
-        }
+        # Type selectors are resolved once per event type (and start position, for the rest of
+        # a fan-out): an event walks only the stages for its type. Drop outcomes are values,
+        # made once per stage.
+        self._dropped = tuple(Dropped(stage.name) for stage in self.stages)
+        self._walks: dict[tuple[Any, int], tuple[_Step, ...]] = {}
+        for event_type in EVENT_TYPES:
+            self._walk_for(event_type, 0)
+
+    def _walk_for(self, event_type: Any, start: int) -> tuple[_Step, ...]:
+        if type(event_type) is not str:  # an event without a type meets no type selector
+            event_type = None
+        walk = self._walks.get((event_type, start))
+        if walk is None:
+            walk = tuple(
+                (
+                    position,
+                    stage.name,
+                    stage.transform,
+                    None if stage.apps is None else stage.applies_to,
+                    self._dropped[position],
+                )
+                for position, stage in enumerate(self.stages)
+                if position >= start and (stage.types is None or event_type in stage.types)
+            )
+            if len(self._walks) < 4096:  # types a plugin invents are not a memory leak
+                self._walks[event_type, start] = walk
+        return walk
 
     def sanitize(self, raw: Any) -> Outcome:
         """Validate one decoded JSON value and run every stage that applies to it."""
@@ -92,34 +121,63 @@ class Pipeline:
             return checked
         return self.run(checked)  # type: ignore[arg-type]
 
-    def run(self, checked: Event) -> Outcome:
-        """Run every stage that applies to an event that passed validation."""
-        event: Event | list[Event] | None = checked
-        stages = self._stages_for_type[checked["type"]]
-        for position, stage in enumerate(stages):
-            if stage.apps is not None and not stage.applies_to(event):  # type: ignore[arg-type]
-                continue
+    def run(self, checked: Event, start: int = 0) -> Outcome:
+        """Run every stage from position ``start`` on that applies to an event that passed
+        validation. Type selectors apply to the type the event has here; a stage with an app
+        selector checks both on the event as it receives it."""
+        event: Any = checked
+        try:
+            walk = self._walks[checked["type"], start]
+        except (KeyError, TypeError):  # a type a stage invented, or none
+            walk = self._walk_for(checked.get("type"), start)
+        for position, name, transform, selected, dropped in walk:
             try:
-                event = stage.transform(event)  # type: ignore[arg-type]
+                if selected is not None and not selected(event):
+                    continue
+                event = transform(event)
             except Exception as error:  # fail closed: any bug in a stage quarantines
-                log.warning("stage %s raised %s", stage.name, type(error).__name__)
-                return Quarantined("transform_error", stage=stage.name)
+                log.warning("stage %s raised %s", name, type(error).__name__)
+                return Quarantined("transform_error", stage=name)
             if event is None:
-                return Dropped(stage.name)
+                return dropped
             if type(event) is list:
-                return _fan_out(event, stages[position + 1 :], stage.name)
+                return self._fan_out(event, position + 1, name)
         # The policy check guarantees the allowlist stage ran last; this is the belt to its
         # braces: nothing leaves without the sanitized schema marker it sets.
-        if event is None or event.get("schema") != SANITIZED_SCHEMA:  # type: ignore[union-attr]
+        if not isinstance(event, dict) or event.get("schema") != SANITIZED_SCHEMA:
             return Quarantined("policy_incomplete")
-        return Sanitized(event)  # type: ignore[arg-type]
+        return Sanitized(event)
+
+    def _fan_out(self, events: list[Event], rest: int, rule: str) -> Outcome:
+        """The slow path of a stage that returned several events: each goes through the rest
+        of the policy (from position ``rest``). Any failure quarantines the input whole (fail
+        closed); the survivors form one ``Sanitized``, in order; if none survives, the input
+        counts as dropped."""
+        kept: list[Event] = []
+        for event in events:
+            if not isinstance(event, dict):
+                log.warning("stage %s emitted a %s, not an event", rule, type(event).__name__)
+                return Quarantined("transform_error", stage=rule)
+            result = self.run(event, rest)
+            if type(result) is Quarantined:
+                return result
+            if type(result) is Dropped:
+                rule = result.rule
+                continue
+            kept.extend(result.events)  # type: ignore[union-attr]
+        if not kept:
+            return Dropped(rule)
+        return Sanitized(kept[-1], tuple(kept[:-1]))
 
     def sanitize_json(self, document: bytes | str) -> Outcome:
         """One JSON document holding one event (a JSONL line)."""
         if type(document) is bytes and document[:1] == b"{":
-            items = decode_message(document)  # one object: one item, or a message-level reason
-            if type(items) is not Quarantined:
-                return self.sanitize_items(items)[0]  # type: ignore[arg-type]
+            item = decode_object(document)
+            if type(item) is dict:
+                return self.run(item)
+            if type(item) is Unchecked:
+                return self.sanitize(item.raw)
+            return item  # type: ignore[return-value]
         decoded = decode(document)
         if type(decoded) is Quarantined:
             return decoded
@@ -149,41 +207,3 @@ class Pipeline:
         if type(items) is Quarantined:
             return [items]
         return self.sanitize_items(items)  # type: ignore[arg-type]
-
-
-def _fan_out(events: list[Event], rest: tuple[Stage, ...], rule: str) -> Outcome:
-    """The slow path of a stage that returned several events: each goes through the rest of
-    the policy. Any failure quarantines the input whole (fail closed); the survivors form one
-    ``Sanitized``, in order; if none survives, the input counts as dropped."""
-    kept: list[Event] = []
-    for event in events:
-        result = _run_stages(event, rest)
-        if type(result) is Quarantined:
-            return result
-        if type(result) is Dropped:
-            rule = result.rule
-            continue
-        kept.extend(result.events)  # type: ignore[union-attr]
-    if not kept:
-        return Dropped(rule)
-    return Sanitized(kept[-1], tuple(kept[:-1]))
-
-
-def _run_stages(event: Event, stages: tuple[Stage, ...]) -> Outcome:
-    """``stages`` on one already validated event, selectors checked per stage."""
-    current: Event | list[Event] | None = event
-    for position, stage in enumerate(stages):
-        if not stage.applies_to(current):  # type: ignore[arg-type]
-            continue
-        try:
-            current = stage.transform(current)  # type: ignore[arg-type]
-        except Exception as error:  # fail closed: any bug in a stage quarantines
-            log.warning("stage %s raised %s", stage.name, type(error).__name__)
-            return Quarantined("transform_error", stage=stage.name)
-        if current is None:
-            return Dropped(stage.name)
-        if type(current) is list:
-            return _fan_out(current, stages[position + 1 :], stage.name)
-    if current.get("schema") != SANITIZED_SCHEMA:  # type: ignore[union-attr]
-        return Quarantined("policy_incomplete")
-    return Sanitized(current)  # type: ignore[arg-type]

@@ -133,15 +133,20 @@ def scrub_text(config: ScrubTextConfig, context: Context) -> Transform:
     fields, url_fields = config.fields, config.url_fields
 
     def scrub_event(event: Event) -> Event:
-        changes = {}
+        get = event.get
+        out = None  # one copy, made when the first field to scrub is found
         for name in fields:
-            text = event.get(name)
+            text = get(name)
             if text is not None:
-                changes[name] = cached_text(text)
+                if out is None:
+                    out = dict(event)
+                out[name] = cached_text(text)
         for name in url_fields:
-            url = event.get(name)
+            url = get(name)
             if url is not None:
-                changes[name] = cached_url(url)
-        return {**event, **changes} if changes else event
+                if out is None:
+                    out = dict(event)
+                out[name] = cached_url(url)
+        return event if out is None else out
 
     return scrub_event

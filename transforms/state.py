@@ -37,6 +37,22 @@ class LruSessionState(MutableMapping[str, Any]):
         self._data.move_to_end(key)
         return value
 
+    # ``get`` and ``in`` without the mixins' KeyError round trip (stateful stages call them for
+    # every event); like the mixins, a hit counts as a use.
+    def get(self, key: str, default: Any = None) -> Any:
+        data = self._data
+        if key in data:
+            data.move_to_end(key)
+            return data[key]
+        return default
+
+    def __contains__(self, key: object) -> bool:
+        data = self._data
+        if key in data:
+            data.move_to_end(key)  # type: ignore[arg-type]
+            return True
+        return False
+
     def __setitem__(self, key: str, value: Any) -> None:
         if key in self._data:
             self._data.move_to_end(key)

@@ -142,9 +142,10 @@ def decode_message(value: bytes | str) -> Quarantined | list[Event | Unchecked]:
     if type(value) is not bytes or len(value) > MAX_MESSAGE_BYTES:
         return reference_items(decode(value))
     first = value[:1]
+    if first == b"{":
+        item = decode_object(value)
+        return [item] if type(item) is not Quarantined else item  # type: ignore[list-item]
     try:
-        if first == b"{":
-            return [_event(value, _sent_type(value))]
         if first == b"[":
             raws = _BATCH.decode(value)
             # An item that is not an object is rare, and the reference decides its fate (orjson
@@ -166,6 +167,20 @@ def decode_message(value: bytes | str) -> Quarantined | list[Event | Unchecked]:
     except (*_DECODE_ERRORS, orjson.JSONDecodeError):
         pass  # orjson refuses what msgspec skipped, or the batch is not a list: the reference
     return reference_items(decode(value))
+
+
+def decode_object(value: bytes) -> Event | Unchecked | Quarantined:
+    """``decode_message`` for a value that starts with ``{``: the item itself, or the
+    message-level reason, without a list around it (the per-event path of batch mode)."""
+    if len(value) <= MAX_MESSAGE_BYTES:
+        key = value.find(b'"type"')  # _sent_type(value), inlined: this runs for every line
+        start = value.find(b'"', key + 6) + 1
+        try:
+            return _event(value, value[start : value.find(b'"', start)] if key >= 0 else None)
+        except (*_DECODE_ERRORS, orjson.JSONDecodeError):
+            pass  # orjson refuses what msgspec skipped: the reference decides
+    items = reference_items(decode(value))
+    return items[0] if type(items) is list else items  # type: ignore[return-value]
 
 
 def _sent_type(value: bytes) -> bytes:

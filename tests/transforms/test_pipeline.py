@@ -264,3 +264,20 @@ def test_a_fan_out_keeps_one_outcome_per_event_of_a_batch() -> None:
     pipeline = Pipeline([Stage("dup", duplicate), Stage("mark", mark_sanitized)])
     outcomes = pipeline.sanitize_message(orjson.dumps([make_event("click"), make_event("click")]))
     assert len(outcomes) == 2 and all(len(o.events) == 2 for o in outcomes)  # type: ignore[union-attr]
+
+
+def test_a_fan_out_of_things_that_are_not_events_quarantines_and_never_raises() -> None:
+    slack_clicks = Stage(
+        "slack_clicks", mark_sanitized, types=frozenset({"click"}), apps=frozenset({"Slack"})
+    )
+    for emitted in (["not an event"], [None], [{"app": "Slack"}]):
+
+        def fan(event: Event, out: list[Any] = emitted) -> Any:
+            return out
+
+        pipeline = Pipeline([Stage("fan", fan), slack_clicks])
+        outcome = pipeline.sanitize(make_event("click", app="Slack"))
+        if emitted == [{"app": "Slack"}]:  # no type: no type selector applies, nothing marks it
+            assert outcome == Quarantined("policy_incomplete")
+        else:
+            assert outcome == Quarantined("transform_error", stage="fan")
