@@ -10,7 +10,6 @@ By default it measures a sample sized to finish in about a minute within 1 GB (s
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from privacy.report import FULL, SAMPLE, coverage, measure, render
+from privacy.report import FULL, SAMPLE, Progress, coverage, measure, render
 
 
 def _version() -> str:
@@ -50,14 +49,10 @@ def report(
     import matplotlib
 
     matplotlib.use("Agg")
-    console, err = Console(), Console(stderr=True)
+    console = Console()
     plan = FULL if full else SAMPLE
     data: dict[str, Any] = {}
-    started = time.monotonic()
-
-    def progress(text: str) -> None:
-        err.print(f"[dim]… {text} ({time.monotonic() - started:.0f} s)[/dim]")
-
+    progress = Progress()
     try:
         for path in results or ():
             loaded = json.loads(path.read_text(encoding="utf-8"))

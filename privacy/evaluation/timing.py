@@ -140,14 +140,24 @@ def run_evaluation(
     if evaluation is None:
         raise ValueError("no letters reading given")
     if simulator_minutes:
-        progress(f"simulator: {simulated.USERS} users, {simulator_minutes:g} min")
-        sessions = simulated.simulated_sessions(simulated.USERS, simulator_minutes, seed)
-        for policy in policies:
-            progress(f"simulator: {label(policy)}")
-            evaluation.simulated.append(
-                simulated.measure(policy, sessions, simulated.USERS, simulator_minutes)
-            )
+        evaluation.simulated = simulate(policies, simulator_minutes, seed, progress)
     return evaluation
+
+
+def simulate(
+    policies: Sequence[str],
+    minutes: float,
+    seed: int = 0,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[simulated.SimulatedFigures]:
+    """What training keeps and k-anonymity, on the simulator's traffic, per policy."""
+    progress(f"simulator: {simulated.USERS} users, {minutes:g} min")
+    sessions = simulated.simulated_sessions(simulated.USERS, minutes, seed)
+    figures = []
+    for policy in policies:
+        progress(f"simulator: {label(policy)}")
+        figures.append(simulated.measure(policy, sessions, simulated.USERS, minutes))
+    return figures
 
 
 def output_digest(typists: Sequence[Typist]) -> str:
