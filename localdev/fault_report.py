@@ -45,6 +45,7 @@ class FaultRunFigures:
     quarantine_lost: int = 0
     quarantine_duplicates: int = 0
     mismatches: int = 0
+    aborted_records: int = 0  # sanitized records only a read_uncommitted consumer sees
     hostile: int = 0
     hostile_quarantined: int = 0
     leaks: int = 0
@@ -96,6 +97,8 @@ class FaultRunFigures:
             ("duplicates sanitized / quarantine", f"{self.sanitized_duplicates} / "
              f"{self.quarantine_duplicates}"),
             ("content mismatches vs oracle", str(self.mismatches)),
+            ("sanitized records of aborted transactions", f"{self.aborted_records} (hidden by "
+             "read_committed)"),
             ("quarantine expected / seen", f"{self.quarantine_expected} / "
              f"{self.quarantine_seen} distinct"),
             ("hostile inputs quarantined", f"{self.hostile_quarantined} / {self.hostile}"),

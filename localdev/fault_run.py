@@ -200,11 +200,14 @@ def run(options: FaultRunOptions) -> FaultRunFigures:
         expected = Expected()
         expected.add(default_pipeline(hmac_key), raw)
         figures.events_in_raw = sum(map(events_count, raw))
+        sanitized = committed("interactions.sanitized")
         tally(
-            figures, expected, raw, hostile,  # type: ignore[arg-type]
-            committed("interactions.sanitized"), committed("interactions.quarantine"),
-            plan.traffic.secrets,
+            figures, expected, raw, hostile, sanitized,  # type: ignore[arg-type]
+            committed("interactions.quarantine"), plan.traffic.secrets,
         )  # fmt: skip
+        # What read_committed hid: outputs of transactions the faults aborted (exactly_once).
+        everything = read_topic(kafka.bootstrap, "interactions.sanitized", timeout=120)
+        figures.aborted_records = len(everything) - len(sanitized)
         figures.tracebacks = workers.tracebacks()
     figures.wall_s = time.monotonic() - started
     return figures
