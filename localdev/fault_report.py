@@ -49,7 +49,8 @@ class FaultRunFigures:
     hostile: int = 0
     hostile_quarantined: int = 0
     leaks: int = 0
-    crashes: int = 0
+    crashes: int = 0  # workers that exited unasked
+    unclean_stops: int = 0  # workers that did not exit 0 within 60 s of SIGTERM
     tracebacks: int = 0
     unrecovered: int = 0  # workers not healthy again after a fault
     wall_s: float = 0.0
@@ -78,8 +79,11 @@ class FaultRunFigures:
             reasons.append(f"{self.mismatches + self.sanitized_unexpected} differ from the oracle")
         if self.hostile_quarantined < self.hostile:
             reasons.append(f"{self.hostile - self.hostile_quarantined} hostile not quarantined")
-        if self.crashes or self.unrecovered:
-            reasons.append(f"{self.crashes} crashes, {self.unrecovered} workers not recovered")
+        if self.crashes or self.unrecovered or self.unclean_stops:
+            reasons.append(
+                f"{self.crashes} crashes, {self.unrecovered} workers not recovered, "
+                f"{self.unclean_stops} unclean stops"
+            )
         if self.messages_acked < self.messages_in_raw or self.messages_in_raw == 0:
             reasons.append("the raw topic does not hold what the producer sent")
         return reasons
@@ -104,7 +108,8 @@ class FaultRunFigures:
             ("hostile inputs quarantined", f"{self.hostile_quarantined} / {self.hostile}"),
             ("leaks (raw ids, canaries)", str(self.leaks)),
             ("worker crashes / tracebacks", f"{self.crashes} / {self.tracebacks}"),
-            ("workers not recovered", str(self.unrecovered)),
+            ("workers not recovered (unhealthy, or not in the group)", str(self.unrecovered)),
+            ("workers not stopped cleanly by SIGTERM", str(self.unclean_stops)),
             ("wall time", f"{self.wall_s:.0f} s"),
         ]  # fmt: skip
         width = max(len(name) for name, _ in rows)

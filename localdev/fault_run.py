@@ -27,7 +27,15 @@ from pathlib import Path
 from localdev.fault_report import FaultDone, FaultRunFigures, tally
 from localdev.fault_traffic import TrafficThread, plan_traffic
 from localdev.kafka import LocalKafka
-from localdev.outcomes import Expected, Produced, committed_lag, default_pipeline, read_topic
+from localdev.outcomes import (
+    Expected,
+    Produced,
+    committed_lag,
+    default_pipeline,
+    events_in_message,
+    group_members,
+    read_topic,
+)
 from localdev.worker_process import (
     WorkerError,
     WorkerProcess,
@@ -63,7 +71,7 @@ class Workers:
         self.env, self.workdir = env, workdir
         self.ports = [free_port() for _ in range(slots)]
         self.procs: list[WorkerProcess | None] = [None] * slots
-        self.starts, self.crashes = 0, 0
+        self.starts, self.crashes, self.unclean_stops = 0, 0, 0
 
     def start(self, slot: int) -> WorkerProcess:
         self.starts += 1
@@ -111,9 +119,15 @@ class Workers:
         return [worker for worker in self.procs if worker is not None]
 
     def stop_all(self) -> None:
+        """SIGTERM every worker (an orderly stop must exit 0 within 60 s)."""
         for slot in range(len(self.procs)):
             if self.procs[slot] is not None:
-                self.signal(slot, signal.SIGTERM)
+                self.terminate(slot)
+
+    def terminate(self, slot: int) -> None:
+        if code := self.signal(slot, signal.SIGTERM):
+            log.error("worker %d exited %s after SIGTERM", slot, code)
+            self.unclean_stops += 1
 
     def tracebacks(self) -> int:
         return sum(
@@ -130,11 +144,10 @@ def inject(fault: str, kafka: LocalKafka, workers: Workers, options: FaultRunOpt
         kafka.restart()
     else:
         slot = 0 if fault == "kill" else 1
-        code = workers.signal(slot, signal.SIGKILL if fault == "kill" else signal.SIGTERM)
-        log.info("worker %d exited with %s", slot, code)
-        if fault == "term" and code != 0:
-            log.error("worker %d exited %s after SIGTERM", slot, code)
-            workers.crashes += 1
+        if fault == "kill":
+            workers.signal(slot, signal.SIGKILL)
+        else:
+            workers.terminate(slot)
         time.sleep(2.0)
         workers.start(slot)
     return workers.wait_healthy(timeout=180)
@@ -185,11 +198,12 @@ def run(options: FaultRunOptions) -> FaultRunFigures:
             figures.notes.append(f"producer failed: {traffic.error!r}")
         acked = traffic.acked()
         figures.messages_acked = sum(place is not None for place in acked)
-        hostile = {acked[i] for i in plan.hostile if acked[i] is not None}
+        hostile = {place for i in plan.hostile if (place := acked[i]) is not None}
         log.info("production done (%d events); waiting for the group", plan.total_events)
         wait_drained(kafka.bootstrap, workers, timeout=300)
-        figures.crashes = workers.crashes
+        figures.unrecovered += outside_group(kafka.bootstrap, len(workers.live()))
         workers.stop_all()  # no transaction left open: read everything read_committed
+        figures.crashes, figures.unclean_stops = workers.crashes, workers.unclean_stops
 
         def committed(topic: str) -> list:  # type: ignore[type-arg]
             return read_topic(kafka.bootstrap, topic, timeout=120, isolation_level="read_committed")
@@ -199,11 +213,11 @@ def run(options: FaultRunOptions) -> FaultRunFigures:
         )
         expected = Expected()
         expected.add(default_pipeline(hmac_key), raw)
-        figures.events_in_raw = sum(map(events_count, raw))
+        figures.events_in_raw = sum(events_in_message(message.value) for message in raw)
         sanitized = committed("interactions.sanitized")
         tally(
-            figures, expected, raw, hostile, sanitized,  # type: ignore[arg-type]
-            committed("interactions.quarantine"), plan.traffic.secrets,
+            figures, expected, raw, hostile, sanitized, committed("interactions.quarantine"),
+            plan.traffic.secrets,
         )  # fmt: skip
         # What read_committed hid: outputs of transactions the faults aborted (exactly_once).
         everything = read_topic(kafka.bootstrap, "interactions.sanitized", timeout=120)
@@ -211,12 +225,6 @@ def run(options: FaultRunOptions) -> FaultRunFigures:
         figures.tracebacks = workers.tracebacks()
     figures.wall_s = time.monotonic() - started
     return figures
-
-
-def events_count(message: Produced) -> int:
-    from localdev.outcomes import events_in_message
-
-    return events_in_message(message.value)
 
 
 def create_topics(bootstrap: str) -> None:
@@ -227,6 +235,18 @@ def create_topics(bootstrap: str) -> None:
     # An env prefix nobody sets: a shell configured for a real cluster must not leak in here.
     ignore_env = "SANITIZER_FAULT_RUN_IGNORES_ENV_"
     create(ServiceSettings(_env_prefix=ignore_env, bootstrap_servers=bootstrap, partitions=4))  # type: ignore[call-arg]
+
+
+def outside_group(bootstrap: str, workers: int, timeout: float = 60.0) -> int:
+    """How many running workers are not members of the group (its coordinator lost them and
+    they never rejoined) once a rebalance in flight has had ``timeout`` to settle."""
+    deadline = time.monotonic() + timeout
+    while (members := group_members(bootstrap, "fault-run")) < workers:
+        if time.monotonic() > deadline:
+            log.error("the group has %d members for %d running workers", members, workers)
+            return workers - members
+        time.sleep(2.0)
+    return 0
 
 
 def wait_drained(bootstrap: str, workers: Workers, timeout: float) -> None:

@@ -109,6 +109,18 @@ def committed_lag(bootstrap: str, group: str, topic: str) -> int:
         consumer.close()
 
 
+def group_members(bootstrap: str, group: str) -> int:
+    """How many members the broker has in ``group`` now (a worker whose membership was lost
+    and never rejoined is not one, however busy it is)."""
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        return len(admin.describe_groups([group])[group].get("members") or ())
+    finally:
+        admin.close()
+
+
 def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.5) -> None:
     deadline = time.monotonic() + timeout
     while not check():
