@@ -33,7 +33,7 @@ from localdev.outcomes import (
     committed_lag,
     default_pipeline,
     events_in_message,
-    group_members,
+    outside_group,
     read_topic,
 )
 from localdev.worker_process import (
@@ -201,7 +201,7 @@ def run(options: FaultRunOptions) -> FaultRunFigures:
         hostile = {place for i in plan.hostile if (place := acked[i]) is not None}
         log.info("production done (%d events); waiting for the group", plan.total_events)
         wait_drained(kafka.bootstrap, workers, timeout=300)
-        figures.unrecovered += outside_group(kafka.bootstrap, len(workers.live()))
+        figures.unrecovered += outside_group(kafka.bootstrap, "fault-run", len(workers.live()))
         workers.stop_all()  # no transaction left open: read everything read_committed
         figures.crashes, figures.unclean_stops = workers.crashes, workers.unclean_stops
 
@@ -235,18 +235,6 @@ def create_topics(bootstrap: str) -> None:
     # An env prefix nobody sets: a shell configured for a real cluster must not leak in here.
     ignore_env = "SANITIZER_FAULT_RUN_IGNORES_ENV_"
     create(ServiceSettings(_env_prefix=ignore_env, bootstrap_servers=bootstrap, partitions=4))  # type: ignore[call-arg]
-
-
-def outside_group(bootstrap: str, workers: int, timeout: float = 60.0) -> int:
-    """How many running workers are not members of the group (its coordinator lost them and
-    they never rejoined) once a rebalance in flight has had ``timeout`` to settle."""
-    deadline = time.monotonic() + timeout
-    while (members := group_members(bootstrap, "fault-run")) < workers:
-        if time.monotonic() > deadline:
-            log.error("the group has %d members for %d running workers", members, workers)
-            return workers - members
-        time.sleep(2.0)
-    return 0
 
 
 def wait_drained(bootstrap: str, workers: Workers, timeout: float) -> None:

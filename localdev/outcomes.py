@@ -121,6 +121,17 @@ def group_members(bootstrap: str, group: str) -> int:
         admin.close()
 
 
+def outside_group(bootstrap: str, group: str, workers: int, timeout: float = 60.0) -> int:
+    """How many of ``workers`` running workers are not members of ``group`` (its coordinator
+    lost them and they never rejoined), once a rebalance in flight had ``timeout`` to settle."""
+    deadline = time.monotonic() + timeout
+    while (members := group_members(bootstrap, group)) < workers:
+        if time.monotonic() > deadline:
+            return workers - members
+        time.sleep(2.0)
+    return 0
+
+
 def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.5) -> None:
     deadline = time.monotonic() + timeout
     while not check():
