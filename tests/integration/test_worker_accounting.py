@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 
 import orjson
 
+from localdev.canary_traffic import malformed_messages
 from tests.integration.worker_harness import (
     KINDS,
     Expected,
@@ -27,29 +28,6 @@ from tests.integration.worker_harness import (
 )
 
 N_USERS = 12
-
-
-def malformed_messages(traffic: Traffic, users: list[str]) -> list[tuple[bytes | None, bytes]]:
-    user = users[0]
-    good = traffic.event(user, "key_down")
-    wrong_type = traffic.event(user, "click") | {"x": "left"}
-    missing = traffic.event(user, "text_input")
-    del missing["session_id"]
-    unknown = traffic.event(user, "telepathy")
-    truncated = orjson.dumps(traffic.event(user, "clipboard"))[:-7]
-    bad_batch = [traffic.event(user, "mouse_move") for _ in range(20)]
-    bad_batch[7] = bad_batch[7] | {"ts": "yesterday"}
-    return [
-        (user.encode(), truncated),  # invalid JSON, and it holds a canary and raw ids
-        (user.encode(), b"\xff\xfe" + orjson.dumps(good)[2:]),  # invalid UTF-8
-        (user.encode(), orjson.dumps(wrong_type)),
-        (user.encode(), orjson.dumps(missing)),
-        (user.encode(), orjson.dumps(unknown)),
-        (user.encode(), b"[]"),
-        (user.encode(), b"42"),
-        (user.encode(), orjson.dumps(bad_batch)),  # one bad event among 19 good ones
-        (None, orjson.dumps(traffic.event(user, "scroll"))),  # no key: still processed
-    ]
 
 
 def test_every_event_accounted_once_and_nothing_leaks(kafka_broker, service_env, start_worker):

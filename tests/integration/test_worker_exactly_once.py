@@ -18,7 +18,8 @@ from collections import Counter
 
 import orjson
 
-from tests.integration.test_worker_accounting import malformed_messages
+from localdev.canary_traffic import malformed_messages
+from localdev.outcomes import events_in_message
 from tests.integration.worker_harness import (
     KINDS,
     Expected,
@@ -36,15 +37,6 @@ EOS = {
     "SANITIZER_PROCESSING_GUARANTEE": "exactly_once",
     "SANITIZER_SESSION_TIMEOUT_S": "8",  # the killed worker's partitions move within seconds
 }
-
-
-def events_in_message(value: bytes | None) -> int:
-    """How many raw events a message holds (an unreadable or empty one counts as one)."""
-    try:
-        decoded = orjson.loads(value or b"")
-    except orjson.JSONDecodeError:
-        return 1
-    return len(decoded) if isinstance(decoded, list) and decoded else 1
 
 
 def test_exactly_once_across_kill_term_and_rebalances(kafka_broker, service_env, start_worker):
