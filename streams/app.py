@@ -23,6 +23,7 @@ from faust.exceptions import ConsumerNotStarted
 from faust.web import Request, Response, View
 
 from streams.agents import attach_sanitize_agent
+from streams.group_watch import DEFAULT_LIMIT_S, GroupWatch
 from streams.metrics import BatchMonitor, ServiceMetrics
 from streams.optout import OPTED_OUT_VALUE, Registry, optout_table, registry_of
 from streams.publisher import timestamp_floor_ms
@@ -101,11 +102,25 @@ def create_app(settings: ServiceSettings, pipeline: Pipeline) -> faust.App:
     floor_ms = timestamp_floor_ms(load_policy(settings.policy_path))  # validated: make_pipeline
     state = session_state_of(pipeline)  # None: a pipeline built with in-memory stage state
     attach_sanitize_agent(app, settings, router, registry, metrics, floor_ms, state)
-    add_pages(app, metrics, settings.raw_topic)
+    watch = GroupWatch(
+        lambda: app.consumer._thread._ensure_consumer(),  # type: ignore[attr-defined]
+        max(DEFAULT_LIMIT_S, 3 * settings.session_timeout_s),
+    )
+    app.timer(5.0, name="group_watch")(_checking(watch))
+    add_pages(app, metrics, settings.raw_topic, watch)
     return app
 
 
-def add_pages(app: faust.App, metrics: ServiceMetrics, raw_topic: str) -> None:
+def _checking(watch: GroupWatch) -> Any:
+    async def check_group() -> None:
+        watch.check()
+
+    return check_group
+
+
+def add_pages(
+    app: faust.App, metrics: ServiceMetrics, raw_topic: str, watch: GroupWatch | None = None
+) -> None:
     @app.page("/metrics")
     async def prometheus(web: View, request: Request) -> Response:
         body, content_type = metrics.render()
@@ -114,22 +129,27 @@ def add_pages(app: faust.App, metrics: ServiceMetrics, raw_topic: str) -> None:
 
     @app.page("/healthz")
     async def healthz(web: View, request: Request) -> Response:
-        report = health(app, raw_topic)
+        report = health(app, raw_topic, watch)
         return web.json(report, status=200 if report["healthy"] else 503)
 
 
-def health(app: faust.App, raw_topic: str) -> dict[str, Any]:
-    """Healthy = running, not crashed, opt-out registry loaded. A rebalance is not a failure:
-    failing health checks during one would make an orchestrator restart healthy workers."""
+def health(app: faust.App, raw_topic: str, watch: GroupWatch | None = None) -> dict[str, Any]:
+    """Healthy = running, not crashed, opt-out registry loaded, not stuck out of its consumer
+    group (``streams.group_watch``). A rebalance is not a failure: failing health checks during
+    one would make an orchestrator restart healthy workers."""
     recovered = app.tables.recovery.completed.is_set()  # type: ignore[attr-defined]
     try:
         assigned = app.consumer.assignment()
     except ConsumerNotStarted:  # the web server starts before the consumer
         assigned = set()
     agents_ok = all(not agent.crashed for agent in app.agents.values())
-    healthy = app.started and not app.crashed and not app.should_stop and recovered and agents_ok
+    in_group = watch is None or watch.healthy()
+    healthy = (
+        app.started and not app.crashed and not app.should_stop and recovered and agents_ok
+    ) and in_group
     return {
         "healthy": healthy,
+        "out_of_group_s": 0.0 if watch is None else round(watch.out_of_group_s(), 1),
         "optout_registry_loaded": recovered,
         "rebalancing": bool(app.rebalancing),
         # The raw partitions this worker owns: with several workers each gets its share.
