@@ -1,8 +1,9 @@
 """``sanitizer report``: one self-contained HTML page with the verdict of every privacy target.
-The measuring and rendering is ``privacy.report``; this is its command line.
+The measuring is ``privacy.report_measure``, the rendering ``privacy.report``; this is its
+command line.
 
 By default it measures a sample sized to finish in about a minute within 1 GB (see
-``privacy.report.SAMPLE``); ``--full`` measures the whole data sets (tens of minutes), and
+``privacy.report_measure.SAMPLE``); ``--full`` measures the whole data sets (tens of minutes), and
 ``--results`` takes figures already measured by ``evaluate-timing --json`` or
 ``evaluate-mouse --json`` instead of measuring them again.
 """
@@ -18,7 +19,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from privacy.report import FULL, SAMPLE, Progress, coverage, measure, render
+from privacy.report import render
+from privacy.report_measure import FULL, SAMPLE, Progress, coverage, measure
 
 
 def _version() -> str:
