@@ -84,14 +84,13 @@ def is_command(cls: str | None, modifiers: object) -> bool:
     non-modifier key with Ctrl, Alt or Meta held). Anything else, unknown values included, is
     typing, and so is Shift+Enter: the soft line break of chat, mail and office text fields.
     (Some typists submit with Shift still held; letting that habit out named them.)"""
-    shortcut = isinstance(modifiers, list) and not SHORTCUT_MODIFIERS.isdisjoint(modifiers)
     if cls == "enter" and isinstance(modifiers, list) and "shift" in modifiers:
-        return shortcut
+        return not SHORTCUT_MODIFIERS.isdisjoint(modifiers)  # Ctrl+Shift+Enter is a shortcut
     if cls in COMMAND_CLASSES:
         return True
     if cls is None or cls == "modifier" or cls not in KEY_CLASSES:
         return False
-    return shortcut
+    return isinstance(modifiers, list) and not SHORTCUT_MODIFIERS.isdisjoint(modifiers)
 
 
 class StripTypedTextConfig(TransformConfig):
