@@ -19,7 +19,7 @@ class DropPointerMovesConfig(TransformConfig):
     pass
 
 
-@register("drop_pointer_moves", DropPointerMovesConfig)
+@register("drop_pointer_moves", DropPointerMovesConfig, drops=("mouse_move",))
 def drop_pointer_moves(config: DropPointerMovesConfig, context: Context) -> Transform:
     """Drop ``mouse_move`` events."""
 

@@ -23,7 +23,7 @@ class MergeKeyEventsConfig(TransformConfig):
     )
 
 
-@register("merge_key_events", MergeKeyEventsConfig)
+@register("merge_key_events", MergeKeyEventsConfig, drops=("key_up",))
 def merge_key_events(config: MergeKeyEventsConfig, context: Context) -> Transform:
     """Keep ``key_down`` as the press, drop ``key_up`` (and optionally auto-repeats)."""
     drop_repeats = config.drop_repeats

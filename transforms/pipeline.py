@@ -9,7 +9,7 @@ mode and the streaming workers both call this module, so there is one data path 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +68,8 @@ class Stage:
     transform: Transform
     types: frozenset[str] | None = None  # None: every event type
     apps: frozenset[str] | None = None  # None: every app
+    # Types the transform always drops (``transforms.registry.register``'s promise).
+    drops: frozenset[str] = frozenset()
 
     def applies_to(self, event: Event) -> bool:
         return (self.types is None or event["type"] in self.types) and (
@@ -75,10 +77,19 @@ class Stage:
         )
 
 
-# One step of a walk: (position in the policy, stage name, transform, the stage's selector
-# check when it has an app selector, the outcome when the transform drops the event). Built
-# once per event type and start position.
-_Step = tuple[int, str, Transform, Callable[[Event], bool] | None, "Dropped"]
+# One step of a walk: (position in the policy, the stage's transform, wrapped in its app
+# selector's check if it has one). Built once per event type and start position.
+_Step = tuple[int, Transform]
+
+
+def _selective(stage: Stage) -> Transform:
+    """The stage's transform behind its selector, checked on the event as the stage gets it."""
+    applies_to, transform = stage.applies_to, stage.transform
+
+    def selective(event: Event) -> Event | list[Event] | None:
+        return transform(event) if applies_to(event) else event
+
+    return selective
 
 
 class Pipeline:
@@ -91,8 +102,14 @@ class Pipeline:
         # made once per stage.
         self._dropped = tuple(Dropped(stage.name) for stage in self.stages)
         self._walks: dict[tuple[Any, int], tuple[_Step, ...]] = {}
+        # Event types whose first stage always drops them: once valid, such an event is that
+        # stage's drop, decided without building its dict (see typed_decode's ``settled``).
+        self.settled: dict[str, Dropped] = {}
         for event_type in EVENT_TYPES:
-            self._walk_for(event_type, 0)
+            walk = self._walk_for(event_type, 0)
+            first = self.stages[walk[0][0]] if walk else None
+            if first is not None and first.apps is None and event_type in first.drops:
+                self.settled[event_type] = self._dropped[walk[0][0]]
 
     def _walk_for(self, event_type: Any, start: int) -> tuple[_Step, ...]:
         if type(event_type) is not str:  # an event without a type meets no type selector
@@ -100,13 +117,7 @@ class Pipeline:
         walk = self._walks.get((event_type, start))
         if walk is None:
             walk = tuple(
-                (
-                    position,
-                    stage.name,
-                    stage.transform,
-                    None if stage.apps is None else stage.applies_to,
-                    self._dropped[position],
-                )
+                (position, stage.transform if stage.apps is None else _selective(stage))
                 for position, stage in enumerate(self.stages)
                 if position >= start and (stage.types is None or event_type in stage.types)
             )
@@ -130,18 +141,18 @@ class Pipeline:
             walk = self._walks[checked["type"], start]
         except (KeyError, TypeError):  # a type a stage invented, or none
             walk = self._walk_for(checked.get("type"), start)
-        for position, name, transform, selected, dropped in walk:
+        for position, transform in walk:
             try:
-                if selected is not None and not selected(event):
-                    continue
                 event = transform(event)
             except Exception as error:  # fail closed: any bug in a stage quarantines
+                name = self.stages[position].name
                 log.warning("stage %s raised %s", name, type(error).__name__)
                 return Quarantined("transform_error", stage=name)
-            if event is None:
-                return dropped
-            if type(event) is list:
-                return self._fan_out(event, position + 1, name)
+            if type(event) is not dict:  # one test on the common path
+                if event is None:
+                    return self._dropped[position]
+                if type(event) is list:
+                    return self._fan_out(event, position + 1, self.stages[position].name)
         # The policy check guarantees the allowlist stage ran last; this is the belt to its
         # braces: nothing leaves without the sanitized schema marker it sets.
         if not isinstance(event, dict) or event.get("schema") != SANITIZED_SCHEMA:
@@ -172,12 +183,12 @@ class Pipeline:
     def sanitize_json(self, document: bytes | str) -> Outcome:
         """One JSON document holding one event (a JSONL line)."""
         if type(document) is bytes and document[:1] == b"{":
-            item = decode_object(document)
+            item = decode_object(document, self.settled)
             if type(item) is dict:
                 return self.run(item)
             if type(item) is Unchecked:
                 return self.sanitize(item.raw)
-            return item  # type: ignore[return-value]
+            return item  # type: ignore[no-any-return]  # Quarantined, or settled: Dropped
         decoded = decode(document)
         if type(decoded) is Quarantined:
             return decoded
@@ -190,16 +201,24 @@ class Pipeline:
         """
         if value is None:
             return [Quarantined("empty_message")]
-        items = decode_message(value)
+        items = decode_message(value, self.settled)
         if type(items) is Quarantined:
             return [items]
         return self.sanitize_items(items)  # type: ignore[arg-type]
 
-    def sanitize_items(self, items: list[Event | Unchecked]) -> list[Outcome]:
+    def sanitize_items(self, items: list[Event | Unchecked | Dropped]) -> list[Outcome]:
         """Items of ``transforms.typed_decode.decode_message``: events already validated run the
-        stages; the others go through the reference validator first."""
+        stages; the others go through the reference validator first; a ``Dropped`` (a settled
+        type) is the outcome already."""
         run, sanitize = self.run, self.sanitize
-        return [run(item) if type(item) is dict else sanitize(item.raw) for item in items]  # type: ignore[union-attr]
+        return [
+            run(item)
+            if type(item) is dict
+            else sanitize(item.raw)  # type: ignore[union-attr]
+            if type(item) is Unchecked
+            else item  # type: ignore[misc]
+            for item in items
+        ]
 
     def sanitize_decoded(self, decoded: Any) -> list[Outcome]:
         """``sanitize_message`` for a value already decoded by ``decode`` (the reference path)."""

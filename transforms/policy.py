@@ -257,6 +257,7 @@ def build_pipeline(policy: Policy, context: Context) -> Pipeline:
                 transform=transform,
                 types=frozenset(when.types) if when and when.types is not None else None,
                 apps=frozenset(when.apps) if when and when.apps is not None else None,
+                drops=transform_spec.drops,
             )
         )
     return Pipeline(stages)

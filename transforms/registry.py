@@ -8,8 +8,8 @@ default when a name is unknown: an unknown transform is a policy error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Generic, TypeVar
 
@@ -44,6 +44,9 @@ class TransformSpec(Generic[ConfigT]):
     config_model: type[ConfigT]
     factory: Factory[ConfigT]
     doc: str
+    # Event types the transform drops whatever its config and the event's content (see
+    # ``register``).
+    drops: frozenset[str] = field(default_factory=frozenset)
 
     def build(self, raw_config: dict[str, Any], context: Context) -> Transform:
         """Validate ``raw_config`` (raises pydantic.ValidationError) and build the transform."""
@@ -54,9 +57,17 @@ _REGISTRY: dict[str, TransformSpec[Any]] = {}
 _entry_points_loaded = False
 
 
-def register(name: str, config: type[ConfigT]) -> Callable[[Factory[ConfigT]], Factory[ConfigT]]:
+def register(
+    name: str, config: type[ConfigT], *, drops: Iterable[str] = ()
+) -> Callable[[Factory[ConfigT]], Factory[ConfigT]]:
     """Register a transform factory under ``name``. Use as a decorator on the factory, which
-    stays a plain function: ``factory(Config(...), Context(...))`` builds the transform."""
+    stays a plain function: ``factory(Config(...), Context(...))`` builds the transform.
+
+    ``drops`` names the event types the transform always drops (returns None for), whatever
+    its config and the event's content. It is a promise the pipeline acts on: when such a
+    stage is the first one an event of those types meets, the pipeline validates the event and
+    drops it by that stage's rule without building its dict or calling the transform.
+    """
 
     def decorate(factory: Factory[ConfigT]) -> Factory[ConfigT]:
         existing = _REGISTRY.get(name)
@@ -64,7 +75,8 @@ def register(name: str, config: type[ConfigT]) -> Callable[[Factory[ConfigT]], F
         # even one with the same name in another module, must not replace a registered stage.
         if existing is not None and _origin(existing.factory) != _origin(factory):
             raise ValueError(f"transform {name!r} is already registered")
-        _REGISTRY[name] = TransformSpec(name, config, factory, (factory.__doc__ or "").strip())
+        doc = (factory.__doc__ or "").strip()
+        _REGISTRY[name] = TransformSpec(name, config, factory, doc, frozenset(drops))
         return factory
 
     return decorate

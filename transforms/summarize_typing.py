@@ -84,11 +84,14 @@ def is_text_entry(event: Event, run_open: bool = False) -> bool:
         return False
     cls = event.get("key_class")
     modifiers = event.get("modifiers")
-    if not is_command(cls, modifiers):
-        return True
-    if not run_open or cls not in IN_RUN_CLASSES:
+    return not is_command(cls, modifiers) or (run_open and _moves_in_run(cls, modifiers))
+
+
+def _moves_in_run(cls: object, modifiers: object) -> bool:
+    """A command that belongs to an open run: arrows, Home/End (also with Shift or Ctrl) and
+    Ctrl/Alt+Backspace."""
+    if cls not in IN_RUN_CLASSES:
         return False
-    # Within a run: arrows, Home/End (also with Shift or Ctrl) and Ctrl/Alt+Backspace.
     held = set(modifiers) if isinstance(modifiers, list) else set()
     return cls == "navigation" or bool(held & SHORTCUT_MODIFIERS)
 
@@ -117,16 +120,25 @@ def summarize_typing(config: SummarizeTypingConfig, context: Context) -> Transfo
             return event
         session = session_key(event)
         run = runs.get(session)
-        if not is_text_entry(event, run is not None):
+        # is_text_entry, with the command test made once for the counts below.
+        command = True
+        if kind == "key_down" or kind == "key_up":
+            cls = event.get("key_class")
+            modifiers = event.get("modifiers")
+            command = is_command(cls, modifiers)
+            typing = not command or (run is not None and _moves_in_run(cls, modifiers))
+        else:
+            typing = False
+        if not typing:
             if kind == "key_up" or run is None:
                 return event  # a command's release is no new action
             del runs[session]  # a command or any other action ends the run
             return [summary(run), event]
         if kind == "key_up":
             return None  # releases carry only timing
-        cls = event.get("key_class")
-        counts_char = cls in CHARACTER_CLASSES and not is_command(cls, event.get("modifiers"))
-        counts_fix = cls in CORRECTION_CLASSES and not is_command(cls, event.get("modifiers"))
+        # Caret movement inside a run is a command here and counts neither way.
+        counts_char = not command and cls in CHARACTER_CLASSES
+        counts_fix = not command and cls in CORRECTION_CLASSES
         if run is None:
             if not (counts_char or counts_fix):
                 return None  # Shift, Caps Lock alone: absorbed, opens no run

@@ -14,7 +14,9 @@ the two side by side on the simulator's traffic and on arbitrary (malformed) inp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -107,6 +109,9 @@ _DECODERS = {name: msgspec.json.Decoder(_struct_for(name)) for name in TYPE_FIEL
 _DECODERS_BY_NAME = {name.encode(): decoder for name, decoder in _DECODERS.items()}
 _to_builtins = msgspec.to_builtins
 _DECODE_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
+# Outcomes by event type for events that need no dict once valid (``Pipeline.settled``).
+Settled = Mapping[str, Any]
+_NOTHING_SETTLED: Settled = MappingProxyType({})
 
 
 def decode(document: bytes | str) -> Any:
@@ -133,18 +138,22 @@ def reference_items(decoded: Any) -> Quarantined | list[Event | Unchecked]:
     return [Unchecked(decoded)]
 
 
-def decode_message(value: bytes | str) -> Quarantined | list[Event | Unchecked]:
+def decode_message(
+    value: bytes | str, settled: Settled = _NOTHING_SETTLED
+) -> Quarantined | list[Any]:
     """A message value (one event object, or a JSON array of them) as one item per event.
 
-    An item is a validated event dict, or ``Unchecked`` for the reference validator to judge;
-    a Quarantined result concerns the whole message (not JSON, oversized, an empty batch...).
+    An item is a validated event dict, or ``Unchecked`` for the reference validator to judge,
+    or, for a valid event whose type is in ``settled``, the value it maps that type to (the
+    event's dict is then never built); a Quarantined result concerns the whole message (not
+    JSON, oversized, an empty batch...).
     """
     if type(value) is not bytes or len(value) > MAX_MESSAGE_BYTES:
         return reference_items(decode(value))
     first = value[:1]
     if first == b"{":
-        item = decode_object(value)
-        return [item] if type(item) is not Quarantined else item  # type: ignore[list-item]
+        item = decode_object(value, settled)
+        return [item] if type(item) is not Quarantined else item
     try:
         if first == b"[":
             raws = _BATCH.decode(value)
@@ -163,24 +172,43 @@ def decode_message(value: bytes | str) -> Quarantined | list[Event | Unchecked]:
                     types = [head.type for head in _BATCH_HEADS.decode(value)]
                 except _DECODE_ERRORS:
                     types = [None] * len(raws)
-                return [_event(raw, name) for raw, name in zip(raws, types, strict=True)]
+                return [_event(raw, name, settled) for raw, name in zip(raws, types, strict=True)]
     except (*_DECODE_ERRORS, orjson.JSONDecodeError):
         pass  # orjson refuses what msgspec skipped, or the batch is not a list: the reference
     return reference_items(decode(value))
 
 
-def decode_object(value: bytes) -> Event | Unchecked | Quarantined:
+def decode_object(value: bytes, settled: Settled = _NOTHING_SETTLED) -> Any:
     """``decode_message`` for a value that starts with ``{``: the item itself, or the
     message-level reason, without a list around it (the per-event path of batch mode)."""
+    # The common case inlined (this runs for every event): the sent type read off the bytes
+    # (see _sent_type), its struct, an int ts. Everything else takes _event's path.
     if len(value) <= MAX_MESSAGE_BYTES:
-        key = value.find(b'"type"')  # _sent_type(value), inlined: this runs for every line
-        start = value.find(b'"', key + 6) + 1
+        key = value.find(b'"type"')
+        if key >= 0:
+            start = value.find(b'"', key + 6) + 1
+            decoder = _DECODERS_BY_NAME.get(value[start : value.find(b'"', start)])
+            if decoder is not None:
+                try:  # _item, inlined
+                    record: Any = decoder.decode(value)
+                    ts = record.ts
+                    ms = ts if type(ts) is int else parse_ts(ts)
+                    if ms is not None:
+                        outcome = settled.get(record.type)
+                        if outcome is not None:
+                            return outcome
+                        event: Event = _to_builtins(record)
+                        if ms is not ts:
+                            event["ts"] = ms
+                        return event
+                except _DECODE_ERRORS:
+                    pass
         try:
-            return _event(value, value[start : value.find(b'"', start)] if key >= 0 else None)
-        except (*_DECODE_ERRORS, orjson.JSONDecodeError):
+            return _event(value, None, settled)
+        except orjson.JSONDecodeError:
             pass  # orjson refuses what msgspec skipped: the reference decides
     items = reference_items(decode(value))
-    return items[0] if type(items) is list else items  # type: ignore[return-value]
+    return items[0] if type(items) is list else items
 
 
 def _sent_type(value: bytes) -> bytes:
@@ -192,7 +220,9 @@ def _sent_type(value: bytes) -> bytes:
     return value[start : value.find(b'"', start)] if key >= 0 and start else b""
 
 
-def _event(raw: bytes | msgspec.Raw, sent_type: bytes | str | None) -> Event | Unchecked:
+def _event(
+    raw: bytes | msgspec.Raw, sent_type: bytes | str | None, settled: Settled = _NOTHING_SETTLED
+) -> Any:
     try:
         decoder = (
             _DECODERS_BY_NAME.get(sent_type)  # type: ignore[arg-type]
@@ -205,14 +235,25 @@ def _event(raw: bytes | msgspec.Raw, sent_type: bytes | str | None) -> Event | U
         decoder = None
     try:
         if decoder is not None:
-            event: Event = _to_builtins(decoder.decode(raw))
-            ts = event["ts"]
-            if type(ts) is not str:
-                return event
-            ms = parse_ts(ts)
-            if ms is not None:
-                event["ts"] = ms
-                return event
+            item = _item(decoder.decode(raw), settled)
+            if item is not None:
+                return item
     except _DECODE_ERRORS:
         pass
     return Unchecked(orjson.loads(memoryview(raw)))  # a Raw is a buffer, not bytes
+
+
+def _item(record: Any, settled: Settled) -> Any:
+    """A decoded struct as its item: the settled outcome of its type, or the event dict with
+    ``ts`` in epoch ms; None if its ``ts`` is a string that does not parse (not valid)."""
+    ts = record.ts
+    ms = ts if type(ts) is int else parse_ts(ts)
+    if ms is None:
+        return None
+    outcome = settled.get(record.type)
+    if outcome is not None:
+        return outcome
+    event: Event = _to_builtins(record)
+    if ms is not ts:
+        event["ts"] = ms
+    return event
