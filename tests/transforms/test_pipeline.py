@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import orjson
@@ -281,3 +282,82 @@ def test_a_fan_out_of_things_that_are_not_events_quarantines_and_never_raises() 
             assert outcome == Quarantined("policy_incomplete")
         else:
             assert outcome == Quarantined("transform_error", stage="fan")
+
+
+# --- types a stage always drops (register(..., drops=...)) --------------------------------------
+
+
+def counting_drop(calls: list[str]) -> Any:
+    def drop_releases(event: Event) -> Event | None:
+        calls.append(event["type"])
+        return None if event["type"] == "key_up" else event
+
+    return drop_releases
+
+
+def test_a_type_its_first_stage_always_drops_is_dropped_once_valid_without_the_stage() -> None:
+    calls: list[str] = []
+    pipeline = Pipeline(
+        [
+            Stage("releases", counting_drop(calls), drops=frozenset({"key_up"})),
+            Stage("mark", mark_sanitized),
+        ]
+    )
+    assert pipeline.settled == {"key_up": Dropped("releases")}
+    release = orjson.dumps(make_event("key_up"))
+    assert pipeline.sanitize_json(release) == Dropped("releases")
+    assert pipeline.sanitize_message(b"[" + release + b"," + release + b"]") == [
+        Dropped("releases"),
+        Dropped("releases"),
+    ]
+    assert calls == []  # dropped unread: the transform never saw them
+    # Validity still comes first: a broken release is quarantined with the reference's reason.
+    broken = orjson.dumps(make_event("key_up", ts="yesterday"))
+    assert pipeline.sanitize_json(broken) == Quarantined("invalid_ts", "ts")
+    assert pipeline.sanitize_json(orjson.dumps(make_event("key_up", ts="2026-05-14T11:29:47Z")))
+    # A string ts that parses is valid: dropped like the others.
+    assert calls == []
+    # Other types still meet the stage.
+    assert type(pipeline.sanitize_json(orjson.dumps(make_event("key_down")))) is Sanitized
+    assert calls == ["key_down"]
+
+
+@pytest.mark.parametrize(
+    "stages",
+    [
+        # Not the first stage the type meets: the one before might drop it by another rule.
+        [Stage("first", lambda e: e), Stage("releases", drop, drops=frozenset({"key_up"}))],
+        # An app selector: whether it applies depends on the event.
+        [Stage("releases", drop, apps=frozenset({"Slack"}), drops=frozenset({"key_up"}))],
+        # A type selector that leaves the type out: the stage is not on its walk at all.
+        [Stage("releases", drop, types=frozenset({"key_down"}), drops=frozenset({"key_up"}))],
+    ],
+)
+def test_a_drop_is_settled_only_when_the_type_meets_that_stage_first_and_always(
+    stages: list[Stage],
+) -> None:
+    assert Pipeline(stages).settled == {}
+
+
+@functools.cache
+def default_pipelines() -> tuple[Pipeline, ...]:
+    """Four default pipelines that see the same events in the same order (stage state alike):
+    two for lines, two for messages; of each pair the first settles, the second walks."""
+    from transforms.context import Context
+    from transforms.keyring import Keyring
+    from transforms.policy import build_pipeline, load_policy
+
+    context = Context(keyring=Keyring(b"k" * 32))
+    return tuple(build_pipeline(load_policy(), context) for _ in range(4))
+
+
+@given(valid_events(types=("key_up", "mouse_move")) | corrupted_events().map(lambda c: c[0]))
+@PROPERTY
+def test_settled_types_get_the_outcome_the_full_walk_gives(raw: Any) -> None:
+    line_settled, line_walked, message_settled, message_walked = default_pipelines()
+    assert line_settled.settled.keys() == {"key_up", "mouse_move"}
+    value = orjson.dumps(raw)
+    decoded = decode(value)
+    walked = decoded if type(decoded) is Quarantined else line_walked.sanitize(decoded)
+    assert line_settled.sanitize_json(value) == walked
+    assert message_settled.sanitize_message(value) == message_walked.sanitize_decoded(decoded)
