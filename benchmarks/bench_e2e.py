@@ -139,6 +139,7 @@ def main() -> None:
     parser.add_argument("--datasets", default=",".join(h.SHAPES), help="message shapes")
     parser.add_argument("--latency-fractions", default="0.5", help="of the max rate, e.g. 0.5,0.25")
     args = parser.parse_args()
+    h.ensure_paced_producer()
     print(f"machine: {h.machine()}")
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp, LocalKafka() as kafka:
         workdir, bootstrap = Path(tmp), kafka.bootstrap
@@ -163,7 +164,8 @@ def main() -> None:
                 latency = run_latency(bootstrap, name, rate, args.latency_seconds, workdir)
                 print(
                     f"latency {name} at {latency['offered_events_per_s']:,.0f} events/s "
-                    f"({fraction:.0%} of max): p50 {latency['p50_ms']:.0f} ms, "
+                    f"({latency['offered_events_per_s'] / ours.events_per_s:.0%} of max, "
+                    f"{fraction:.0%} asked): p50 {latency['p50_ms']:.0f} ms, "
                     f"p99 {latency['p99_ms']:.0f} ms, max {latency['max_ms']:.0f} ms over "
                     f"{latency['samples']:,.0f} events, {latency['missing']:,.0f} missing, "
                     f"median drift first->last tenth {latency['drift_ms']:+.0f} ms; worker "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import platform
 import secrets
+import subprocess
 import sys
 import time
 import uuid
@@ -75,6 +76,20 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+BENCH_EXTRA_PRODUCER = "confluent-kafka>=2.6,<3"
+
+
+def ensure_paced_producer() -> None:
+    """The latency runs pace their load through librdkafka (latency_probe.PacedProducer): install
+    it (the ``bench`` extra's confluent-kafka) into this virtualenv on first use."""
+    try:
+        import confluent_kafka  # noqa: F401
+    except ImportError:
+        print(f"installing {BENCH_EXTRA_PRODUCER} (the bench extra), once", flush=True)
+        install = [sys.executable, "-m", "pip", "install", "-q", BENCH_EXTRA_PRODUCER]
+        subprocess.run(install, check=True)
 
 
 def machine() -> str:

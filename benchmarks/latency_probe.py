@@ -7,8 +7,9 @@ one key (the user's pseudonym) and so one sanitized partition. Hence the k-th ou
 is the k-th input event of the user whose pseudonym is K that the policy keeps (neither dropped
 nor quarantined). We compute, in-process with the worker's key and policy, which input events
 survive and their pseudonym; the producer records the wall-clock send time of every message
-(paced at a fixed rate); a consumer in a separate process (so it does not share the producer's
-GIL) records the wall-clock receive time of every output. Latency = receive - send, so it
+(paced at a fixed rate, through librdkafka: see PacedProducer); a consumer in a separate
+process (so it does not share the producer's GIL) records the wall-clock receive time of every
+output. Latency = receive - send, so it
 includes the producer's linger (1 ms), the broker, the worker's batching window and the
 consumer's fetch wait (10 ms at most).
 """
@@ -27,7 +28,6 @@ from uuid import uuid4
 import orjson
 from kafka import KafkaConsumer
 
-from localdev.simulate import make_producer
 from localdev.synthetic.message import Message
 from transforms.pipeline import Pipeline, Sanitized
 
@@ -64,6 +64,36 @@ def _consume(
 WARM_UP_USER = "latency-warm-up"
 
 
+class PacedProducer:
+    """The paced load's producer: librdkafka (confluent-kafka, the ``bench`` extra), a few
+    microseconds of CPU per message, so that the offered rate is what was asked for even with
+    one event per message (kafka-python's ~150 µs per message capped it at a fraction of the
+    worker's rate on two cores, and took the worker's CPU). ``send`` and ``flush`` as
+    kafka-python's."""
+
+    def __init__(self, bootstrap: str) -> None:
+        from confluent_kafka import Producer
+
+        self._producer = Producer(
+            {"bootstrap.servers": bootstrap, "linger.ms": 1, "acks": 1, "batch.size": 262144}
+        )
+
+    def send(self, topic: str, *, key: bytes, value: bytes) -> None:
+        while True:
+            try:
+                self._producer.produce(topic, value=value, key=key)
+                break
+            except BufferError:  # the local queue is full: let deliveries drain it
+                self._producer.poll(0.01)
+        self._producer.poll(0)
+
+    def flush(self) -> None:
+        self._producer.flush(60)
+
+    def close(self) -> None:
+        self.flush()
+
+
 def warm_up(producer: Any, raw: str, messages: list[Message]) -> None:
     """Three seconds of a throwaway user first, so the measured run starts with the worker
     fetching, its caches warm and its group settled (startup is not what we measure)."""
@@ -96,12 +126,14 @@ def _warm_up_key(pipeline: Pipeline, messages: list[Message]) -> bytes:
 
 
 def survivors(messages: list[Message], pipeline: Pipeline) -> dict[bytes, list[int]]:
-    """Pseudonym -> indexes of the messages whose kept events carry it, in order."""
+    """Pseudonym -> for each output record with that key, in order, the index of the message
+    it comes from (a typing summary is a second record of the message that closed its run)."""
     expected: dict[bytes, list[int]] = defaultdict(list)
     for index, message in enumerate(messages):
         for outcome in pipeline.sanitize_message(message.value()):
             if type(outcome) is Sanitized:
-                expected[outcome.event["user_id"].encode()].append(index)
+                for event in outcome.events:
+                    expected[str(event["user_id"]).encode()].append(index)
     return expected
 
 
@@ -125,7 +157,7 @@ def measure_latency(
     if not ready.wait(60):
         consumer.kill()
         raise RuntimeError("the latency consumer got no partitions in 60 s")
-    producer = make_producer(bootstrap, linger_ms=1)
+    producer = PacedProducer(bootstrap)
     warm_up(producer, raw, messages)
     sent: list[float] = []
     cpu_before = worker_cpu()

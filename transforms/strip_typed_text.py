@@ -133,22 +133,23 @@ _TYPED_EVENTS = frozenset({"key_down", "key_up", "text_input", "clipboard"})
 @register("strip_typed_text", StripTypedTextConfig)
 def strip_typed_text(config: StripTypedTextConfig, context: Context) -> Transform:
     """Replace key and code by a key class; remove typed and pasted text."""
-    collapse = config.collapse_typing
+    collapse, keep_modifiers = config.collapse_typing, config.keep_modifiers
 
     def strip(event: Event) -> Event:
         kind = event["type"]
         if kind not in _TYPED_EVENTS:  # pointer and focus events carry nothing typed
             return event
         out = dict(event)  # a copy and three deletions: cheaper than a comprehension
+        pop = out.pop
         for name in _TEXT_FIELDS:
-            out.pop(name, None)
+            pop(name, None)
         if kind == "key_down" or kind == "key_up":
             cls = key_class(event["key"])
             if collapse and not is_command(cls, event.get("modifiers")):
                 cls = "typing"
             out["key_class"] = cls
-            if not config.keep_modifiers:
-                out.pop("modifiers", None)
+            if not keep_modifiers:
+                pop("modifiers", None)
             return out
         if "field" in event and event["field"] not in INPUT_FIELD_KINDS:
             out["field"] = "other"
