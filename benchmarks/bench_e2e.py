@@ -148,8 +148,8 @@ def main() -> None:
             seconds = h.produce(bootstrap, ds)
             print(
                 f"\n[{name}] {ds.events:,} events in {len(ds.messages):,} messages "
-                f"({ds.sanitized:,} sanitized, {ds.outputs - ds.sanitized:,} quarantined, "
-                f"{ds.events - ds.outputs:,} dropped); produced in {seconds:.1f} s"
+                f"({ds.sanitized:,} sanitized records, {ds.outputs - ds.sanitized:,} "
+                f"quarantined, {ds.dropped:,} events dropped); produced in {seconds:.1f} s"
             )
             base = run_passthrough(bootstrap, ds, workdir)
             print(base.line())

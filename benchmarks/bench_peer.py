@@ -89,7 +89,7 @@ def main() -> None:
             h.produce(bootstrap, ds)
             print(
                 f"\n[{name}] {ds.events:,} events in {len(ds.messages):,} messages, "
-                f"{ds.sanitized:,} sanitized"
+                f"{ds.sanitized:,} sanitized records"
             )
             peer = run_quix(bootstrap, ds, workdir)
             ours = run_sanitizer(bootstrap, ds, workdir)

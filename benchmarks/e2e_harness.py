@@ -48,7 +48,8 @@ class Dataset:
     messages: list[Message]
     events: int
     outputs: int  # sanitized + quarantined records the sanitizer must write
-    sanitized: int
+    sanitized: int  # sanitized records (a typing summary and the event that closed it: two)
+    dropped: int  # events dropped by a policy rule
 
 
 @dataclass
@@ -153,13 +154,17 @@ def build_dataset(name: str, events: int, seed: int, workdir: Path) -> Dataset:
     directory = workdir / "directory.csv"
     write_directory_csv(people, directory)
     messages = reshape(list(limit_events(stream, events)), name)
-    pipeline, outputs, sanitized = pipeline_for(directory), 0, 0
+    pipeline, outputs, sanitized, dropped = pipeline_for(directory), 0, 0, 0
     for message in messages:
         for outcome in pipeline.sanitize_message(message.value()):
-            outputs += type(outcome) is not Dropped
-            sanitized += type(outcome) is Sanitized
+            if type(outcome) is Sanitized:  # a typing summary is a record of its own
+                outputs += len(outcome.events)
+                sanitized += len(outcome.events)
+            else:
+                outputs += type(outcome) is not Dropped
+                dropped += type(outcome) is Dropped
     topic = f"bench-raw-{name}-{uuid.uuid4().hex[:6]}"
-    return Dataset(name, topic, messages, events, outputs, sanitized)
+    return Dataset(name, topic, messages, events, outputs, sanitized, dropped)
 
 
 def create_topics(bootstrap: str, names: list[str], partitions: int = PARTITIONS) -> None:

@@ -43,9 +43,9 @@ def route(pipeline: Pipeline, raw_topic: str) -> Any:
         records: list[Output] = []
         outcomes = pipeline.sanitize_message(value)
         for index, outcome in enumerate(outcomes):
-            if type(outcome) is Sanitized:
-                event = outcome.event
-                records.append((True, event["user_id"].encode(), orjson.dumps(event)))
+            if type(outcome) is Sanitized:  # a typing summary comes before the event
+                for event in outcome.events:
+                    records.append((True, event["user_id"].encode(), orjson.dumps(event)))
             elif type(outcome) is Quarantined:
                 context = message_context()
                 record = {
