@@ -23,7 +23,8 @@ committed offset ``C`` skips changes of batches at or after ``C``, which will be
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from functools import lru_cache, partial
 from typing import Any
 
 import orjson
@@ -31,6 +32,7 @@ import orjson
 from transforms.keyring import Keyring
 
 OFFSET_HEADER = "o"
+HASHED_KEYS_CACHED = 65_536  # per stage: sessions whose hashed state key is remembered
 Headers = list[tuple[str, bytes]]
 
 
@@ -95,6 +97,9 @@ class StageState(MutableMapping[str, Any]):
 
     def __init__(self, owner: PartitionedSessionState, stage: str) -> None:
         self._owner, self._stage = owner, stage
+        # A stage looks up the same few sessions for every event: their hashed keys are kept
+        # (raw ids in process memory, as in the event being routed), one HMAC per session.
+        self._hash = owner.hasher(stage)
 
     def _data(self) -> tuple[PartitionStore, OrderedDict[str, Any]]:
         store = self._owner.current
@@ -104,18 +109,36 @@ class StageState(MutableMapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         _, data = self._data()
-        hashed = self._owner.hash(self._stage, key)
+        hashed = self._hash(key)
         value = data[hashed]
         data.move_to_end(hashed)
         return value
 
+    # ``get`` and ``in`` without the mixins' KeyError round trip: stateful stages ask for
+    # every event, and most sessions have nothing open. As with the mixins, a hit is a use.
+    def get(self, key: str, default: Any = None) -> Any:
+        _, data = self._data()
+        hashed = self._hash(key)
+        if hashed in data:
+            data.move_to_end(hashed)
+            return data[hashed]
+        return default
+
+    def __contains__(self, key: object) -> bool:
+        _, data = self._data()
+        hashed = self._hash(key)
+        if hashed in data:
+            data.move_to_end(hashed)
+            return True
+        return False
+
     def __setitem__(self, key: str, value: Any) -> None:
         store, _ = self._data()
-        store.put(self._stage, self._owner.hash(self._stage, key), value)
+        store.put(self._stage, self._hash(key), value)
 
     def __delitem__(self, key: str) -> None:
         store, _ = self._data()
-        store.delete(self._stage, self._owner.hash(self._stage, key))
+        store.delete(self._stage, self._hash(key))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data()[1])
@@ -146,6 +169,13 @@ class PartitionedSessionState:
 
     def hash(self, stage: str, key: str) -> str:
         return self._keyring.pseudonym(f"session-state.{stage}", key)
+
+    def hasher(self, stage: str) -> Callable[[Any], str]:
+        """``hash`` for one stage, with its own bounded cache of hashed keys."""
+        kind = f"session-state.{stage}"
+        return lru_cache(maxsize=HASHED_KEYS_CACHED)(
+            partial(self._keyring.pseudonym_uncached, kind)
+        )
 
     def open(self, partition: int) -> PartitionStore:
         """A fresh, empty store for ``partition`` (fill it with ``restore``)."""

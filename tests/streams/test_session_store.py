@@ -156,3 +156,28 @@ def test_state_follows_the_selected_partition() -> None:
     state.close(1)
     with pytest.raises(RuntimeError):
         view["s"] = 2
+
+
+def test_get_and_in_read_without_logging_a_change_and_a_hit_counts_as_a_use() -> None:
+    keyring = Keyring(KEY)
+    state = PartitionedSessionState(keyring)
+    view = state("summarize_typing", max_sessions=2)
+    store = state.open(0)
+    state.select(0)
+    assert view.get("missing") is None and view.get("missing", 7) == 7
+    assert "missing" not in view
+    assert store.drain() == []  # reading logs nothing
+    view["a"], view["b"] = 1, 2
+    store.drain()
+    assert view.get("a") == 1 and "b" in view and view["b"] == 2
+    assert "a" in view  # "a" is now the most recently used: "b" goes first
+    view["c"] = 3
+    assert "b" not in view and view.get("a") == 1
+    assert store.drain() == [
+        (b"summarize_typing:" + state.hash("summarize_typing", "b").encode(), None),
+        (b"summarize_typing:" + state.hash("summarize_typing", "c").encode(), b"3"),
+    ]
+    # The cached hashing is the keyring's, so changelogs of earlier workers still restore.
+    assert state.hasher("summarize_typing")("b") == keyring.pseudonym(
+        "session-state.summarize_typing", "b"
+    )
