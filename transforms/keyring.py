@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -104,6 +105,22 @@ class Keyring:
         outer = outer.copy()
         outer.update(inner.digest())
         return outer.digest()[:PSEUDONYM_BYTES].hex()
+
+    def pseudonymizer(self, kind: str) -> Callable[[str], str]:
+        """``pseudonym_uncached(kind, value)`` with the master key (no rotation epoch), for one
+        kind: the ``kind:`` prefix is hashed once, not per value (identical pseudonyms)."""
+        inner, outer = self._hmac_states("")
+        inner = inner.copy()
+        inner.update(f"{kind}:".encode("utf-8", "surrogatepass"))
+
+        def pseudonym(value: str) -> str:
+            keyed = inner.copy()
+            keyed.update(value.encode("utf-8", "surrogatepass"))
+            result = outer.copy()
+            result.update(keyed.digest())
+            return result.digest()[:PSEUDONYM_BYTES].hex()
+
+        return pseudonym
 
     def output_key_id(self, epoch: str) -> str:
         return f"{self.key_id}/{epoch}" if epoch else self.key_id

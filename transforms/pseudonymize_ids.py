@@ -58,7 +58,8 @@ def pseudonymize_ids(config: PseudonymizeIdsConfig, context: Context) -> Transfo
     rotation = config.rotation
 
     def for_field(name: str) -> Callable[..., str]:
-        one = partial(uncached, name)  # (value[, epoch]) -> pseudonym
+        # (value[, epoch]) -> pseudonym; without rotation, the kind's prefix hashed once.
+        one = keyring.pseudonymizer(name) if rotation is Rotation.none else partial(uncached, name)
         return one if name in UNIQUE_FIELDS else lru_cache(maxsize=CACHED_PSEUDONYMS)(one)
 
     fields = tuple((name, for_field(name)) for name in config.fields)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 from pathlib import Path
 
@@ -60,6 +61,17 @@ def test_distinct_values_get_distinct_pseudonyms(first: str, second: str) -> Non
     keyring = Keyring(KEY)
     same = keyring.pseudonym("user_id", first) == keyring.pseudonym("user_id", second)
     assert same == (first == second)
+
+
+@given(st.sampled_from(["user_id", "event_id", "session-state.x"]), st.text(max_size=60))
+@PROPERTY
+def test_a_kinds_pseudonymizer_gives_the_keyrings_pseudonym(kind: str, value: str) -> None:
+    keyring = Keyring(KEY)
+    assert keyring.pseudonymizer(kind)(value) == keyring.pseudonym_uncached(kind, value)
+    assert (
+        keyring.pseudonymizer(kind)(value)
+        == hmac.digest(KEY, f"{kind}:{value}".encode("utf-8", "surrogatepass"), "sha256")[:16].hex()
+    )
 
 
 def test_pseudonym_of_a_lone_surrogate_does_not_raise() -> None:
