@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -173,9 +173,7 @@ class PartitionedSessionState:
     def hasher(self, stage: str) -> Callable[[Any], str]:
         """``hash`` for one stage, with its own bounded cache of hashed keys."""
         kind = f"session-state.{stage}"
-        return lru_cache(maxsize=HASHED_KEYS_CACHED)(
-            partial(self._keyring.pseudonym_uncached, kind)
-        )
+        return lru_cache(maxsize=HASHED_KEYS_CACHED)(self._keyring.pseudonymizer(kind))
 
     def open(self, partition: int) -> PartitionStore:
         """A fresh, empty store for ``partition`` (fill it with ``restore``)."""
