@@ -28,6 +28,10 @@ REQUIRED_STAGES = ("strip_typed_text", "pseudonymize_ids", "coarsen_timestamp", 
 FINAL_STAGE = "allowlist_fields"
 BUILTIN_POLICIES = ("default", "strict", "loose", "per-event")
 POLICY_VERSION = 1  # the only policy format this code reads
+# absorb_typing_runs decides for summarize_typing, so what runs between them must neither drop an
+# action (a scroll that continues a gesture cannot come while a typing run is open) nor change
+# which session an event belongs to from one event to the next (pseudonyms rotating by date).
+BETWEEN_ABSORBER_AND_SUMMARY = frozenset({"pseudonymize_ids", "scrub_text", "summarize_scrolls"})
 
 
 class PolicyError(ValueError):
@@ -176,6 +180,30 @@ def check_policy_shape(policy: Policy) -> None:
             raise PolicyError(
                 f"{src}: stages: '{required}' must appear without a 'when' selector; "
                 "it is part of the privacy guarantee"
+            )
+    for index, stage in enumerate(policy.stages):
+        if stage.transform == "absorb_typing_runs":
+            _check_typing_absorber(policy, index)
+
+
+def _check_typing_absorber(policy: Policy, index: int) -> None:
+    """absorb_typing_runs must see key classes and hand its counts to summarize_typing."""
+    where = f"{policy.source}: {_describe_stage(policy, index)}"
+    transforms = [stage.transform for stage in policy.stages]
+    after = [i for i in range(index + 1, len(transforms)) if transforms[i] == "summarize_typing"]
+    if policy.stages[index].when is not None or not after or policy.stages[after[0]].when:
+        raise PolicyError(
+            f"{where}: needs a later 'summarize_typing' stage, neither with a 'when' selector"
+        )
+    if "strip_typed_text" not in transforms[:index]:
+        raise PolicyError(f"{where}: must come after 'strip_typed_text' (it reads key classes)")
+    for between in policy.stages[index + 1 : after[0]]:
+        rotating = between.config.get("rotation", "none") != "none"
+        if between.transform not in BETWEEN_ABSORBER_AND_SUMMARY or rotating:
+            raise PolicyError(
+                f"{where}: only {', '.join(sorted(BETWEEN_ABSORBER_AND_SUMMARY))} (without "
+                f"rotation) may run between it and 'summarize_typing', not "
+                f"'{between.stage_name}'"
             )
 
 

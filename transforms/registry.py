@@ -89,6 +89,7 @@ def _origin(factory: Callable[..., Any]) -> tuple[str, str]:
 def _load_builtins() -> None:
     # Imported for their @register side effect; listed explicitly rather than discovered.
     from transforms import (  # noqa: F401
+        absorb_typing_runs,
         allowlist_fields,
         anchor_keyboard_time,
         coarsen_timestamp,

@@ -45,6 +45,8 @@ CORRECTION_CLASSES = frozenset({"editing"})
 # Caret movement and word-wise editing inside an open run belong to the run, not to commands.
 IN_RUN_CLASSES = frozenset({"navigation", "editing"})
 SUMMARY_FIELD = "typing"
+# [characters, corrections] that ``absorb_typing_runs`` took out of the run this event ends.
+HANDOFF_FIELD = "typing_absorbed"
 _ENVELOPE = (
     "event_id",
     "user_id",
@@ -61,6 +63,7 @@ _ENVELOPE = (
 )
 # Pointer moves are not actions: they neither end a run nor are they typing.
 _NOT_ACTIONS = frozenset({"mouse_move"})
+_NONE_ABSORBED = [0, 0]
 
 
 class SummarizeTypingConfig(TransformConfig):
@@ -84,10 +87,10 @@ def is_text_entry(event: Event, run_open: bool = False) -> bool:
         return False
     cls = event.get("key_class")
     modifiers = event.get("modifiers")
-    return not is_command(cls, modifiers) or (run_open and _moves_in_run(cls, modifiers))
+    return not is_command(cls, modifiers) or (run_open and moves_in_run(cls, modifiers))
 
 
-def _moves_in_run(cls: object, modifiers: object) -> bool:
+def moves_in_run(cls: object, modifiers: object) -> bool:
     """A command that belongs to an open run: arrows, Home/End (also with Shift or Ctrl) and
     Ctrl/Alt+Backspace."""
     if cls not in IN_RUN_CLASSES:
@@ -104,9 +107,11 @@ def summarize_typing(config: SummarizeTypingConfig, context: Context) -> Transfo
     runs = context.session_state("summarize_typing", config.max_sessions)
     buckets = config.length_buckets
 
-    def summary(run: list[object]) -> Event:
+    def summary(run: list[object], absorbed: list[int]) -> Event:
         envelope, characters, corrections = run
-        net = max(int(characters) - int(corrections), 0)  # type: ignore[call-overload]
+        characters = int(characters) + absorbed[0]  # type: ignore[call-overload]
+        corrections = int(corrections) + absorbed[1]  # type: ignore[call-overload]
+        net = max(characters - corrections, 0)
         return {
             **envelope,  # type: ignore[dict-item]
             "type": "text_input",
@@ -118,6 +123,10 @@ def summarize_typing(config: SummarizeTypingConfig, context: Context) -> Transfo
         kind = event["type"]
         if kind in _NOT_ACTIONS:
             return event
+        absorbed = _NONE_ABSORBED
+        if HANDOFF_FIELD in event:  # only on an event that ends a run (absorb_typing_runs)
+            event = dict(event)
+            absorbed = event.pop(HANDOFF_FIELD)
         session = session_key(event)
         run = runs.get(session)
         # is_text_entry, with the command test made once for the counts below.
@@ -126,14 +135,14 @@ def summarize_typing(config: SummarizeTypingConfig, context: Context) -> Transfo
             cls = event.get("key_class")
             modifiers = event.get("modifiers")
             command = is_command(cls, modifiers)
-            typing = not command or (run is not None and _moves_in_run(cls, modifiers))
+            typing = not command or (run is not None and moves_in_run(cls, modifiers))
         else:
             typing = False
         if not typing:
             if kind == "key_up" or run is None:
                 return event  # a command's release is no new action
             del runs[session]  # a command or any other action ends the run
-            return [summary(run), event]
+            return [summary(run, absorbed), event]
         if kind == "key_up":
             return None  # releases carry only timing
         # Caret movement inside a run is a command here and counts neither way.
