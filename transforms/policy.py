@@ -28,9 +28,8 @@ REQUIRED_STAGES = ("strip_typed_text", "pseudonymize_ids", "coarsen_timestamp", 
 FINAL_STAGE = "allowlist_fields"
 BUILTIN_POLICIES = ("default", "strict", "loose", "per-event")
 POLICY_VERSION = 1  # the only policy format this code reads
-# absorb_typing_runs decides for summarize_typing, so what runs between them must neither drop an
-# action (a scroll that continues a gesture cannot come while a typing run is open) nor change
-# which session an event belongs to from one event to the next (pseudonyms rotating by date).
+# absorb_typing_runs decides for summarize_typing, so what runs between them must not drop an
+# action (a scroll that continues a gesture cannot come while a typing run is open).
 BETWEEN_ABSORBER_AND_SUMMARY = frozenset({"pseudonymize_ids", "scrub_text", "summarize_scrolls"})
 
 
@@ -198,12 +197,10 @@ def _check_typing_absorber(policy: Policy, index: int) -> None:
     if "strip_typed_text" not in transforms[:index]:
         raise PolicyError(f"{where}: must come after 'strip_typed_text' (it reads key classes)")
     for between in policy.stages[index + 1 : after[0]]:
-        rotating = between.config.get("rotation", "none") != "none"
-        if between.transform not in BETWEEN_ABSORBER_AND_SUMMARY or rotating:
+        if between.transform not in BETWEEN_ABSORBER_AND_SUMMARY:
             raise PolicyError(
-                f"{where}: only {', '.join(sorted(BETWEEN_ABSORBER_AND_SUMMARY))} (without "
-                f"rotation) may run between it and 'summarize_typing', not "
-                f"'{between.stage_name}'"
+                f"{where}: only {', '.join(sorted(BETWEEN_ABSORBER_AND_SUMMARY))} may run "
+                f"between it and 'summarize_typing', not '{between.stage_name}'"
             )
 
 

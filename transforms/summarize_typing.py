@@ -45,7 +45,7 @@ CORRECTION_CLASSES = frozenset({"editing"})
 # Caret movement and word-wise editing inside an open run belong to the run, not to commands.
 IN_RUN_CLASSES = frozenset({"navigation", "editing"})
 SUMMARY_FIELD = "typing"
-# [characters, corrections] that ``absorb_typing_runs`` took out of the run this event ends.
+# [characters, corrections] that ``absorb_typing_runs`` took out of the session's open run.
 HANDOFF_FIELD = "typing_absorbed"
 _ENVELOPE = (
     "event_id",
@@ -63,7 +63,6 @@ _ENVELOPE = (
 )
 # Pointer moves are not actions: they neither end a run nor are they typing.
 _NOT_ACTIONS = frozenset({"mouse_move"})
-_NONE_ABSORBED = [0, 0]
 
 
 class SummarizeTypingConfig(TransformConfig):
@@ -107,11 +106,9 @@ def summarize_typing(config: SummarizeTypingConfig, context: Context) -> Transfo
     runs = context.session_state("summarize_typing", config.max_sessions)
     buckets = config.length_buckets
 
-    def summary(run: list[object], absorbed: list[int]) -> Event:
+    def summary(run: list[object]) -> Event:
         envelope, characters, corrections = run
-        characters = int(characters) + absorbed[0]  # type: ignore[call-overload]
-        corrections = int(corrections) + absorbed[1]  # type: ignore[call-overload]
-        net = max(characters - corrections, 0)
+        net = max(int(characters) - int(corrections), 0)  # type: ignore[call-overload]
         return {
             **envelope,  # type: ignore[dict-item]
             "type": "text_input",
@@ -123,12 +120,14 @@ def summarize_typing(config: SummarizeTypingConfig, context: Context) -> Transfo
         kind = event["type"]
         if kind in _NOT_ACTIONS:
             return event
-        absorbed = _NONE_ABSORBED
-        if HANDOFF_FIELD in event:  # only on an event that ends a run (absorb_typing_runs)
-            event = dict(event)
-            absorbed = event.pop(HANDOFF_FIELD)
         session = session_key(event)
         run = runs.get(session)
+        if HANDOFF_FIELD in event:  # keys absorb_typing_runs counted for this run
+            event = dict(event)
+            characters, corrections = event.pop(HANDOFF_FIELD)
+            if run is not None:  # none: the run is gone (evicted, or pseudonyms rotated)
+                run = [run[0], run[1] + characters, run[2] + corrections]
+                runs[session] = run
         # is_text_entry, with the command test made once for the counts below.
         command = True
         if kind == "key_down" or kind == "key_up":
@@ -142,7 +141,7 @@ def summarize_typing(config: SummarizeTypingConfig, context: Context) -> Transfo
             if kind == "key_up" or run is None:
                 return event  # a command's release is no new action
             del runs[session]  # a command or any other action ends the run
-            return [summary(run, absorbed), event]
+            return [summary(run), event]
         if kind == "key_up":
             return None  # releases carry only timing
         # Caret movement inside a run is a command here and counts neither way.

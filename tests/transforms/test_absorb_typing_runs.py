@@ -102,29 +102,39 @@ sessions = st.sampled_from(
 steps = st.tuples(sessions, st.one_of(presses, presses, presses, presses, others))
 
 
-def raw_events(drawn: list[tuple[tuple[str, str], tuple[Any, ...]]]) -> list[Event]:
+DAY_MS = 86_400_000
+# Times that cross midnight UTC after the 20th event, where rotating pseudonyms change.
+BEFORE_MIDNIGHT = (TS_MS // DAY_MS + 1) * DAY_MS - 20 * 1000
+
+
+def raw_events(
+    drawn: list[tuple[tuple[str, str], tuple[Any, ...]]], start: int = TS_MS, step: int = 37
+) -> list[Event]:
     events = []
-    for seq, ((user, session), step) in enumerate(drawn):
-        envelope = {"user_id": user, "session_id": session, "seq": seq, "ts": TS_MS + 37 * seq}
-        if len(step) == 3:
-            kind, name, modifiers = step
+    for seq, ((user, session), step_) in enumerate(drawn):
+        envelope = {"user_id": user, "session_id": session, "seq": seq, "ts": start + step * seq}
+        if len(step_) == 3:
+            kind, name, modifiers = step_
             events.append(make_event(kind, key=name, code="", modifiers=modifiers, **envelope))
         else:
-            kind, fields = step
+            kind, fields = step_
             events.append(make_event(kind, **{**fields, **envelope}))
     return events
 
 
-def exact_lengths() -> Policy:
-    """The default policy with a summary bucket per character count: a summary that lost or
-    gained a key would show it."""
+def exact_lengths(rotation: str = "none") -> Policy:
+    """The default policy with a summary bucket per character count (a summary that lost or
+    gained a key would show it), pseudonyms rotating as given."""
     policy = load_policy()
-    exact = {"length_buckets": list(range(1, 200))}
+    configs = {
+        "summarize_typing": {"length_buckets": list(range(1, 200))},
+        "pseudonymize_ids": {"rotation": rotation},
+    }
     return policy.model_copy(
         update={
             "stages": tuple(
-                stage.model_copy(update={"config": exact})
-                if stage.transform == "summarize_typing"
+                stage.model_copy(update={"config": configs[stage.transform]})
+                if stage.transform in configs
                 else stage
                 for stage in policy.stages
             )
@@ -186,13 +196,29 @@ def test_written_out_runs_give_the_same_bytes_with_and_without_it(
     assert any(output[0] != "dropped" for output in outputs)  # the run was summarized
 
 
-@given(st.lists(steps, min_size=10, max_size=80))
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+@pytest.mark.parametrize("rotation", ["none", "daily"])
+def test_runs_across_midnight_give_the_same_bytes_with_and_without_it(
+    context: Context, script: str, rotation: str
+) -> None:
+    """Rotating pseudonyms make a new session at midnight UTC; without rotation the run goes on."""
+    policy = exact_lengths(rotation)
+    with_absorber, without = pipelines(context.keyring, policy)  # type: ignore[arg-type]
+    drawn = scripted(SCRIPTS[script])
+    start = (TS_MS // DAY_MS + 1) * DAY_MS - 3 * 1000  # midnight after the third key
+    for event in raw_events(drawn, start=start, step=1000):
+        expected = written(without.sanitize(event))
+        assert written(with_absorber.sanitize(event)) == expected, event
+
+
+@given(st.lists(steps, min_size=10, max_size=80), st.sampled_from(["none", "daily"]))
 @settings(max_examples=80, deadline=None)
 def test_the_default_policy_writes_the_same_bytes_with_and_without_it(
-    context: Context, drawn: list[tuple[tuple[str, str], tuple[Any, ...]]]
+    context: Context, drawn: list[tuple[tuple[str, str], tuple[Any, ...]]], rotation: str
 ) -> None:
-    with_absorber, without = pipelines(context.keyring, exact_lengths())  # type: ignore[arg-type]
-    for event in raw_events(drawn):
+    policy = exact_lengths(rotation)
+    with_absorber, without = pipelines(context.keyring, policy)  # type: ignore[arg-type]
+    for event in raw_events(drawn, start=BEFORE_MIDNIGHT, step=1000):
         expected = written(without.sanitize(event))
         assert written(with_absorber.sanitize(event)) == expected, event
 
@@ -261,7 +287,7 @@ def test_with_a_selector_it_is_refused(tmp_path: Path) -> None:
     [
         {"transform": "renumber_seq", "name": "renumber_early"},
         {"transform": "drop_sensitive_apps"},
-        {"transform": "pseudonymize_ids", "name": "rotating", "config": {"rotation": "monthly"}},
+        {"transform": "merge_key_events", "config": {"drop_repeats": True}},
     ],
 )
 def test_a_stage_that_could_make_the_two_disagree_between_them_is_refused(
