@@ -4,10 +4,17 @@ The changelog topic (``<consumer group>-session-state-changelog``, compacted) ha
 partitions as the raw topic: the state of raw partition ``p`` lives in its partition ``p``, so it
 moves with ``p`` at a rebalance. The worker creates it at first use. It is read back
 ``read_committed`` (under exactly-once, changes of aborted transactions never come back).
+
+A partition's first batch waits for that read, so the reader is not waited for as it closes:
+under TLS on the worker's event loop (uvloop), closing a connection whose fetch answer is still
+on its way waits for the TLS shutdown timeout, 30 s (uvloop reads nothing after its
+close_notify, so it never sees the broker's: MagicStack/uvloop#471), and the reader's fetcher
+always has a fetch waiting at the broker once it has caught up.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -19,6 +26,9 @@ from streams.settings import SecurityProtocol, ServiceSettings
 log = logging.getLogger(__name__)
 
 ChangelogEntry = tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]
+
+# Readers closing in the background (a strong reference each until they are closed).
+_closing: set[asyncio.Task[None]] = set()
 
 
 def changelog_topic(settings: ServiceSettings) -> str:
@@ -76,4 +86,18 @@ async def read_changelog(settings: ServiceSettings, partition: int) -> list[Chan
                 entries.append((record.key, record.value, list(record.headers)))
         return entries
     finally:
-        await consumer.stop()
+        close_in_background(consumer)
+
+
+def close_in_background(consumer: AIOKafkaConsumer) -> asyncio.Task[None]:
+    """Stop ``consumer`` without waiting for its connections to close (see the module doc)."""
+    closing = asyncio.ensure_future(consumer.stop())
+    _closing.add(closing)
+    closing.add_done_callback(_closed)
+    return closing
+
+
+def _closed(closing: asyncio.Task[None]) -> None:
+    _closing.discard(closing)
+    if not closing.cancelled() and closing.exception() is not None:
+        log.debug("closing a changelog reader: %r", closing.exception())

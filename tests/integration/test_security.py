@@ -15,6 +15,7 @@ import datetime
 import ipaddress
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from kafka.admin import (
     ACLOperation,
     ACLPermissionType,
     ACLResourcePatternType,
+    NewTopic,
     ResourcePattern,
     ResourceType,
 )
@@ -37,6 +39,7 @@ from kafka.errors import KafkaError
 
 from localdev.kafka import LocalKafka, SaslSslListener
 from localdev.worker_process import WorkerProcess, clean_environment, free_port, worker_command
+from streams.changelog import changelog_topic, read_changelog
 from streams.settings import ServiceSettings
 from tests.integration.conftest import require_local_kafka
 from tests.integration.worker_harness import (
@@ -259,8 +262,11 @@ def test_sasl_ssl_end_to_end_with_least_privilege_principals(secure_broker, tmp_
         # 160 of the 200 events are not opted out; read back through the PLAINTEXT listener.
         wait_until(lambda: len(read_topic(broker.bootstrap, SANITIZED)) >= 160, 120,
                    "the sanitized events")  # fmt: skip
+        # The opted-out user may have a partition of their own, whose first batch can come last.
+        optout = "sanitizer_dropped_total{rule=optout}"
+        wait_until(lambda: worker.metrics().get(optout, 0) >= 40, 120, "the opt-out drops")
         assert len(read_topic(broker.bootstrap, SANITIZED)) == 160
-        assert worker.metrics()["sanitizer_dropped_total{rule=optout}"] == 40
+        assert worker.metrics()[optout] == 40
     finally:
         worker.stop(timeout=30)
         print(f"--- worker log (tail) ---\n{worker.log_tail(30)}")
@@ -278,6 +284,44 @@ def test_sasl_ssl_end_to_end_with_least_privilege_principals(secure_broker, tmp_
             producer.send(SANITIZED, value=b"{}").get(timeout=20)
     finally:
         producer.close(timeout=5)
+
+
+def test_a_changelog_read_over_tls_on_the_workers_loop_reads_every_entry(secure_broker):
+    # The stage state of a newly assigned partition is read before its first batch. On the
+    # worker's loop (uvloop) closing the reader's TLS connections took the 30 s TLS shutdown
+    # timeout in most reads (MagicStack/uvloop#471), so the reader now closes in the background
+    # (tests/streams/test_changelog.py holds that without timing it); the read itself must still
+    # see every entry. The durations are printed, not asserted: about 0.1 s each, 30 s before.
+    import uvloop
+
+    broker, pki = secure_broker
+    settings = settings_of(env_of(broker, pki.ca, "admin") | {"SANITIZER_CONSUMER_GROUP": "tls"})
+    topic = changelog_topic(settings)
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap, client_id="tls-close")
+    try:
+        admin.create_topics([NewTopic(topic, 2, 1)])
+    finally:
+        admin.close()
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+    try:
+        for n in range(3):
+            producer.send(topic, key=b"stage:%d" % n, value=b"1", partition=0,
+                          headers=[("o", b"%d" % (n + 1))])  # fmt: skip
+        producer.flush(timeout=30)
+    finally:
+        producer.close(timeout=10)
+
+    async def reads() -> list[tuple[int, int, float]]:
+        timed = []
+        for partition in (0, 1, 0, 1):  # a read to the end, and an empty partition
+            started = time.monotonic()
+            entries = await read_changelog(settings, partition)
+            timed.append((partition, len(entries), time.monotonic() - started))
+        return timed
+
+    timed = uvloop.run(reads())
+    print(f"changelog reads (partition, entries, s): {timed}")
+    assert [(partition, count) for partition, count, _ in timed] == [(0, 3), (1, 0)] * 2
 
 
 @pytest.mark.parametrize("fault", ["wrong password", "untrusted CA"])
