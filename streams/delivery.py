@@ -211,9 +211,10 @@ class DeliveryLoop:
             if state is not None:
                 state.select(partition)  # routing is synchronous: nobody switches it meanwhile
             self.router.route(chunk, *counts, into=routed)
-            handovers += publisher.publish(routed.records)  # sent while we route on
-            routed.records.clear()
             next_offset = chunk[-1].offset + 1
+        # Once per batch, not per slice: aiokafka sends one record batch per partition per
+        # produce round trip, and a round trip takes at least two slices while we route.
+        handovers += publisher.publish(routed.records)
         if state is not None:  # once per batch: a session's many changes become one record
             changes = state.select(partition).drain()
             if changes:
