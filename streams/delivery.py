@@ -95,12 +95,7 @@ class DeliveryLoop:
         (consumer.pause_partitions if pause else consumer.resume_partitions)([tp])
 
     def _new_flow(self, tp: TP) -> PartitionFlow:
-        flow = PartitionFlow(
-            tp,
-            max(self.settings.stream_buffer_maxsize, 1),
-            self._pause,
-            self.settings.batch_linger_ms / 1000,
-        )
+        flow = PartitionFlow(tp, max(self.settings.stream_buffer_maxsize, 1), self._pause)
         flow.task = asyncio.ensure_future(self._run(flow))
         return flow
 

@@ -9,10 +9,7 @@ takes the raw topic's records out of that mapping, whole, and hands them to the 
 
 A flow holds the fetched records of one assigned raw partition until its delivery task takes
 them, and pauses the partition in Faust's consumer when too many wait (back-pressure: the next
-fetch leaves it out) until the task has caught up. When fewer than a batch wait, the task lingers
-a few milliseconds for more (``linger_s``): at moderate load a fetch brings a handful of
-messages, and a batch of a handful pays the per-batch costs (a produce round trip, a changelog
-record per changed session, a settle) for each of them; half of a worker's CPU went there.
+fetch leaves it out) until the task has caught up.
 """
 
 from __future__ import annotations
@@ -32,11 +29,8 @@ log = logging.getLogger(__name__)
 class PartitionFlow:
     """One assigned raw partition: fetched records waiting, and where processing stands."""
 
-    def __init__(
-        self, tp: TP, max_queued: int, pause: Callable[[TP, bool], None], linger_s: float = 0.0
-    ) -> None:
+    def __init__(self, tp: TP, max_queued: int, pause: Callable[[TP, bool], None]) -> None:
         self.tp = tp
-        self._linger_s = linger_s
         self.partition = tp.partition
         self._max_queued = max_queued
         self._pause = pause
@@ -76,8 +70,6 @@ class PartitionFlow:
             while not self._fetched and not self.stopping:
                 self._wakeup.clear()
                 await self._wakeup.wait()
-            if self._queued < max_messages and self._linger_s > 0:
-                await asyncio.sleep(self._linger_s)  # more may come: fewer, fuller batches
             if self.stopping:
                 return []
             taken = self._take_queued(max_messages)

@@ -97,13 +97,6 @@ class ServiceSettings(BaseSettings):
     metrics_port: int = Field(6066, ge=1, le=65535, description="/metrics and /healthz")
     web_bind: str = "0.0.0.0"
     batch_max_messages: int = Field(1000, ge=1, description="raw messages per processing batch")
-    batch_linger_ms: int = Field(
-        5,
-        ge=0,
-        le=1000,
-        description="how long a partition's batch waits to fill when fewer than "
-        "batch_max_messages are fetched (adds up to this much latency; 0: never waits)",
-    )
     producer_batch_bytes: int = Field(512 * 1024, ge=16 * 1024)
     producer_linger_ms: int = Field(5, ge=0)
     stream_buffer_maxsize: int = Field(

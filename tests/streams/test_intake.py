@@ -41,25 +41,6 @@ def test_take_is_bounded_and_keeps_the_rest_in_order() -> None:
     assert [r.offset for r in asyncio.run(flow.take(20))] == list(range(20, 30))
 
 
-def test_a_short_batch_lingers_for_what_arrives_meanwhile() -> None:
-    async def take_while_more_arrives(linger_s: float) -> list[int]:
-        flow = PartitionFlow(RAW, 10_000, lambda tp, pause: None, linger_s)
-        flow.offer(records(0, 5))
-        # The next fetch lands before the linger is over (timers run in deadline order).
-        asyncio.get_running_loop().call_later(linger_s / 10, flow.offer, records(5, 12))
-        return [r.offset for r in await flow.take(1000)]
-
-    assert asyncio.run(take_while_more_arrives(0.05)) == list(range(12))
-    assert asyncio.run(take_while_more_arrives(0.0)) == list(range(5))
-
-
-def test_a_full_batch_does_not_linger() -> None:
-    flow = PartitionFlow(RAW, 10_000, lambda tp, pause: None, linger_s=3600.0)
-    flow.offer(records(0, 30))
-    taken = asyncio.run(asyncio.wait_for(flow.take(20), timeout=60))
-    assert [r.offset for r in taken] == list(range(20))
-
-
 def test_a_full_flow_pauses_its_partition_until_it_has_caught_up() -> None:
     calls: list[bool] = []
     flow = PartitionFlow(RAW, 100, lambda tp, pause: calls.append(pause))
