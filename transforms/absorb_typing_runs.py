@@ -14,7 +14,7 @@ which adds them to its own. So does the first key of a new UTC day: rotating pse
 as without this stage (property tests hold the two policies side by side); only the drop rule
 of an absorbed key is this stage's.
 
-It follows ``summarize_typing``'s rules exactly (``is_command``, caret movement inside a run,
+It follows ``summarize_typing``'s rules exactly (``key_counts``, caret movement inside a run,
 releases and pointer moves neither typing nor actions), which is why the policy check allows
 only stages that drop no action and keep the session's ids comparable between the two (see
 ``transforms.policy``). If the two disagree, which only eviction from either bounded state can
@@ -29,13 +29,7 @@ from pydantic import Field
 from transforms.context import Context
 from transforms.registry import Event, Transform, TransformConfig, register
 from transforms.state import session_key
-from transforms.strip_typed_text import is_command
-from transforms.summarize_typing import (
-    CHARACTER_CLASSES,
-    CORRECTION_CLASSES,
-    HANDOFF_FIELD,
-    moves_in_run,
-)
+from transforms.summarize_typing import HANDOFF_FIELD, key_counts, moves_in_run
 
 # Neither typing nor an action: summarize_typing lets them pass without touching its run.
 _PASSING = frozenset({"mouse_move", "key_up"})
@@ -61,9 +55,7 @@ def absorb_typing_runs(config: AbsorbTypingRunsConfig, context: Context) -> Tran
         if kind == "key_down":
             cls = event.get("key_class")
             modifiers = event.get("modifiers")
-            command = is_command(cls, modifiers)
-            counts_char = not command and cls in CHARACTER_CLASSES
-            counts_fix = not command and cls in CORRECTION_CLASSES
+            command, counts_char, counts_fix = key_counts(cls, modifiers)
             day = event["ts"] // DAY_MS
             if counts is not None and counts[2] == day:
                 if not command or moves_in_run(cls, modifiers):

@@ -89,6 +89,17 @@ def is_text_entry(event: Event, run_open: bool = False) -> bool:
     return not is_command(cls, modifiers) or (run_open and moves_in_run(cls, modifiers))
 
 
+def key_counts(cls: str | None, modifiers: object) -> tuple[bool, bool, bool]:
+    """How a key press counts: (is a command, adds a character, adds a correction). The one
+    reading of a key that this stage and ``absorb_typing_runs`` share."""
+    command = is_command(cls, modifiers)
+    return (
+        command,
+        not command and cls in CHARACTER_CLASSES,
+        not command and cls in CORRECTION_CLASSES,
+    )
+
+
 def moves_in_run(cls: object, modifiers: object) -> bool:
     """A command that belongs to an open run: arrows, Home/End (also with Shift or Ctrl) and
     Ctrl/Alt+Backspace."""
@@ -129,11 +140,10 @@ def summarize_typing(config: SummarizeTypingConfig, context: Context) -> Transfo
                 run = [run[0], run[1] + characters, run[2] + corrections]
                 runs[session] = run
         # is_text_entry, with the command test made once for the counts below.
-        command = True
         if kind == "key_down" or kind == "key_up":
             cls = event.get("key_class")
             modifiers = event.get("modifiers")
-            command = is_command(cls, modifiers)
+            command, counts_char, counts_fix = key_counts(cls, modifiers)
             typing = not command or (run is not None and moves_in_run(cls, modifiers))
         else:
             typing = False
@@ -145,8 +155,6 @@ def summarize_typing(config: SummarizeTypingConfig, context: Context) -> Transfo
         if kind == "key_up":
             return None  # releases carry only timing
         # Caret movement inside a run is a command here and counts neither way.
-        counts_char = not command and cls in CHARACTER_CLASSES
-        counts_fix = not command and cls in CORRECTION_CLASSES
         if run is None:
             if not (counts_char or counts_fix):
                 return None  # Shift, Caps Lock alone: absorbed, opens no run
