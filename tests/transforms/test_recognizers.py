@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     EmailRecognizer,
+    PhoneRecognizer,
     UsSsnRecognizer,
 )
 
+from localdev.simulate import limit_events
+from localdev.synthetic.sessions import generate
 from transforms.directory import Directory, Person
 from transforms.recognizers import (
+    _DIGIT,
     DEFAULT_ENTITIES,
+    DigitGatedPhoneRecognizer,
     DirectoryRecognizer,
     LongNumberRecognizer,
+    OfflineAnalyzerEngine,
     build_analyzer,
     fallback_recognizers,
 )
@@ -117,3 +127,105 @@ def test_analyzer_finds_directory_names_in_any_case(analyzer: AnalyzerEngine) ->
     found = entities_found(analyzer, "1:1 with JANE DOE and jdoe")
     assert found.get("JANE DOE") == "PERSON"
     assert found.get("jdoe") == "PERSON"
+
+
+# --- the engine's shortcuts change no finding -------------------------------------------------
+
+
+def stock_analyzer(directory: Directory) -> AnalyzerEngine:
+    """What build_analyzer built before its shortcuts: Presidio's engine and phone recognizer."""
+    registry = RecognizerRegistry(supported_languages=["en"])
+    nlp_engine = build_analyzer().nlp_engine
+    registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
+    for recognizer in [*fallback_recognizers(), DirectoryRecognizer(directory)]:
+        registry.add_recognizer(recognizer)
+    return AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
+
+
+def findings(analyzer: AnalyzerEngine, text: str, **options: Any) -> list[tuple[Any, ...]]:
+    results = analyzer.analyze(
+        text, language="en", entities=list(DEFAULT_ENTITIES), score_threshold=0.4, **options
+    )
+    return sorted((r.start, r.end, r.entity_type, r.score) for r in results)
+
+
+@pytest.fixture(scope="module")
+def both() -> tuple[AnalyzerEngine, AnalyzerEngine]:
+    directory = Directory([Person("Jane Doe", "jane.doe@corp.example", "jdoe")])
+    return stock_analyzer(directory), build_analyzer(directory)
+
+
+def test_the_phone_recognizer_is_the_digit_gated_one(analyzer: AnalyzerEngine) -> None:
+    phones = [r for r in analyzer.registry.recognizers if isinstance(r, PhoneRecognizer)]
+    assert [type(r) for r in phones] == [DigitGatedPhoneRecognizer]
+    assert isinstance(analyzer, OfflineAnalyzerEngine)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call me at 212-555-0199 today",
+        "call 089 1234",  # too few digits for the fallback: Presidio's phone recognizer alone
+        "tel ٠٣٠ ١٢٣٤٥",  # the same in Arabic-Indic digits, which are \d too
+        "+352 2345",
+        "mobile ５５５１２３４５６７",  # full-width digits
+        "Inbox (3) - jane.doe@corp.example",
+        "no digits in this title at all",
+        "",
+    ],
+)
+def test_written_out_texts_give_the_stock_findings(
+    both: tuple[AnalyzerEngine, AnalyzerEngine], text: str
+) -> None:
+    stock, ours = both
+    assert findings(ours, text) == findings(stock, text)
+
+
+@pytest.mark.parametrize("text", ["call 089 1234", "tel ٠٣٠ ١٢٣٤٥", "+352 2345"])
+def test_the_phone_gate_keeps_what_only_presidio_finds(analyzer: AnalyzerEngine, text: str) -> None:
+    assert "PHONE_NUMBER" in set(entities_found(analyzer, text).values())
+
+
+def test_context_words_still_raise_scores_when_given(
+    both: tuple[AnalyzerEngine, AnalyzerEngine],
+) -> None:
+    stock, ours = both
+    # An 8-digit run scores 0.05 as a US bank number: below the threshold unless a context
+    # word raises it.
+    text = "ref 12345678"
+    with_context = findings(ours, text, context=["account"])
+    assert with_context == findings(stock, text, context=["account"])
+    assert with_context != findings(ours, text)  # the context step ran and raised a score
+
+
+_TITLE_CHARS = st.sampled_from(
+    list("abcXYZ @._-+()/:#") + list("0123456789") + ["٣", "５", "\n", "é"]
+)
+
+
+@given(text=st.text(_TITLE_CHARS, max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_arbitrary_texts_give_the_stock_findings(
+    both: tuple[AnalyzerEngine, AnalyzerEngine], text: str
+) -> None:
+    stock, ours = both
+    assert findings(ours, text) == findings(stock, text)
+
+
+def test_simulator_titles_and_urls_give_the_stock_findings(
+    both: tuple[AnalyzerEngine, AnalyzerEngine],
+) -> None:
+    stock, ours = both
+    _, stream = generate(11, users=20)
+    texts = {
+        value
+        for message in limit_events(stream, 30_000)
+        for event in message.events
+        if isinstance(event, dict)
+        for value in (event.get("window_title"), event.get("url"))
+        if isinstance(value, str)
+    }
+    assert len(texts) > 100
+    assert any(_DIGIT.search(t) is None for t in texts)  # the gate is exercised
+    differing = [t for t in sorted(texts) if findings(ours, t) != findings(stock, t)]
+    assert differing == []
