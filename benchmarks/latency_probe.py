@@ -10,8 +10,9 @@ survive and their pseudonym; the producer records the wall-clock send time of ev
 (paced at a fixed rate, through librdkafka: see PacedProducer); a consumer in a separate
 process (so it does not share the producer's GIL) records the wall-clock receive time of every
 output. Latency = receive - send, so it
-includes the producer's linger (1 ms), the broker, the worker's batching window and the
-consumer's fetch wait (10 ms at most).
+includes the producer's linger (5 ms), the broker, the worker's batching window and the
+consumer's fetch wait. The measured load is preceded by the same load of other events from
+throwaway users (``warm_up``), whose outputs the consumer leaves out.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from transforms.pipeline import Pipeline, Sanitized
 
 
 def _consume(
-    bootstrap: str, topic: str, expected: int, skip: bytes, ready: Any, out: Connection
+    bootstrap: str, topic: str, expected: int, skip: set[bytes], ready: Any, out: Connection
 ) -> None:
     # librdkafka, like the producer: kafka-python's poll loop took a fifth of a core here, on
     # the two cores the worker under test shares with the broker and the load.
@@ -59,7 +60,7 @@ def _consume(
         received.extend(
             (record.key(), now)
             for record in records
-            if record.error() is None and record.key() != skip
+            if record.error() is None and record.key() not in skip
         )
         if out.poll():  # the producer is done: wait at most 30 s more
             deadline = deadline or now + 30
@@ -69,7 +70,8 @@ def _consume(
     out.send(received)
 
 
-WARM_UP_USER = "latency-warm-up"
+# Enough throwaway users that the warm-up load reaches every raw partition.
+WARM_UP_USERS = tuple(f"latency-warm-up-{index}" for index in range(16))
 
 
 class PacedProducer:
@@ -109,31 +111,56 @@ class PacedProducer:
         self.flush()
 
 
-def warm_up(producer: Any, raw: str, messages: list[Message]) -> None:
-    """Three seconds of a throwaway user first, so the measured run starts with the worker
-    fetching, its caches warm and its group settled (startup is not what we measure)."""
-    for _ in range(150):
-        for message in messages[:20]:
-            # Own user and session: stateful stages (per-session typing summaries, seq
-            # renumbering) must see the measured users' events exactly as the replay does.
-            events = [
-                {**e, "user_id": WARM_UP_USER, "session_id": WARM_UP_USER, "event_id": str(uuid4())}
-                for e in message.events
-                if isinstance(e, dict)
-            ]
-            value = orjson.dumps(events if message.batch else events[0])
-            producer.send(raw, key=WARM_UP_USER.encode(), value=value)
-        time.sleep(0.02)
-    producer.flush()
+def warm_up(producer: Any, raw: str, messages: list[Message], rate: float) -> None:
+    """``messages`` (other events than the measured ones) first, at the measured rate and as
+    throwaway users: startup is not what we measure. The worker's group settles, and the
+    broker warms: it shares the two cores here, its JIT compiler took 30-50 % of a core through
+    the first minute of paced load, and a repeat of the same run on the same broker had half
+    the p99."""
+    payloads = []
+    for index, message in enumerate(messages):
+        user = WARM_UP_USERS[index % len(WARM_UP_USERS)]
+        # Own users and sessions: stateful stages (per-session typing summaries, seq
+        # renumbering) must see the measured users' events exactly as the replay does.
+        events = [
+            {**e, "user_id": user, "session_id": user, "event_id": str(uuid4())}
+            for e in message.events
+            if isinstance(e, dict)
+        ]
+        value = orjson.dumps(events if message.batch else events[0])
+        payloads.append((user.encode(), value, len(message.events)))
+    paced_send(producer, raw, payloads, rate)
     time.sleep(2.0)
 
 
-def _warm_up_key(pipeline: Pipeline, messages: list[Message]) -> bytes:
-    """The output key (user pseudonym) of the warm-up user, to leave its records out."""
+def paced_send(
+    producer: Any, raw: str, payloads: list[tuple[bytes, bytes, int]], rate: float
+) -> tuple[list[float], float, int]:
+    """Send ``(key, value, events)`` at ``rate`` events/s; return the wall-clock send time of
+    each message, the seconds it took and the events sent."""
+    sent: list[float] = []
+    started, events = time.perf_counter(), 0
+    for key, value, count in payloads:
+        ahead = events / rate - (time.perf_counter() - started)
+        if ahead > 0.001:  # a wake-up per millisecond at most, not one per message
+            time.sleep(ahead)
+        sent.append(time.time())
+        producer.send(raw, key=key, value=value)
+        events += count
+    producer.flush()
+    return sent, time.perf_counter() - started, events
+
+
+def _warm_up_keys(pipeline: Pipeline, messages: list[Message]) -> set[bytes]:
+    """The output keys (user pseudonyms) of the warm-up users, to leave their records out."""
+    return {_output_key(pipeline, messages, user) for user in WARM_UP_USERS}
+
+
+def _output_key(pipeline: Pipeline, messages: list[Message], user: str) -> bytes:
     for message in messages:
         for event in message.events:
             if isinstance(event, dict):
-                probe = {**event, "user_id": WARM_UP_USER, "session_id": WARM_UP_USER}
+                probe = {**event, "user_id": user, "session_id": user}
                 outcome = pipeline.sanitize(probe)
                 if type(outcome) is Sanitized:
                     return str(outcome.event["user_id"]).encode()
@@ -159,35 +186,29 @@ def measure_latency(
     messages: list[Message],
     pipeline: Pipeline,
     rate: float,
+    warm_up_messages: list[Message],
     worker_cpu: Callable[[], float] = lambda: 0.0,
 ) -> dict[str, float]:
-    """Produce ``messages`` at ``rate`` events/s and return latency percentiles in ms."""
+    """Produce ``warm_up_messages``, then ``messages``, at ``rate`` events/s; return the
+    latency percentiles of ``messages`` in ms."""
     expected = survivors(messages, pipeline)
     total = sum(len(indexes) for indexes in expected.values())
     spawn = multiprocessing.get_context("spawn")
     ready, (mine, theirs) = spawn.Event(), spawn.Pipe()
-    args = (bootstrap, sanitized, total, _warm_up_key(pipeline, messages), ready, theirs)
-    consumer = spawn.Process(target=_consume, args=args)
+    skip = _warm_up_keys(pipeline, messages)
+    consumer = spawn.Process(
+        target=_consume, args=(bootstrap, sanitized, total, skip, ready, theirs)
+    )
     consumer.start()
     if not ready.wait(60):
         consumer.kill()
         raise RuntimeError("the latency consumer got no partitions in 60 s")
     producer = PacedProducer(bootstrap)
-    warm_up(producer, raw, messages)
+    warm_up(producer, raw, warm_up_messages, rate)
     # Encoded before the clock starts: the paced loop only sleeps, stamps and hands over.
     payloads = [(m.key.encode(), m.value(), len(m.events)) for m in messages]
-    sent: list[float] = []
     cpu_before = worker_cpu()
-    started, events = time.perf_counter(), 0
-    for key, value, count in payloads:
-        ahead = events / rate - (time.perf_counter() - started)
-        if ahead > 0.001:  # a wake-up per millisecond at most, not one per message
-            time.sleep(ahead)
-        sent.append(time.time())
-        producer.send(raw, key=key, value=value)
-        events += count
-    producer.flush()
-    produce_seconds = time.perf_counter() - started
+    sent, produce_seconds, events = paced_send(producer, raw, payloads, rate)
     # The worker's CPU while the paced load ran: per event, and as a share of one core.
     cpu_used = worker_cpu() - cpu_before
     producer.close()
