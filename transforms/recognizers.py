@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import cache
+from typing import Any
 
 from presidio_analyzer import (
     AnalyzerEngine,
@@ -181,6 +182,12 @@ class OfflineAnalyzerEngine(AnalyzerEngine):
     returns the findings as they were. It still runs if either is present, or if a recognizer
     brings its own context logic."""
 
+    def __init__(self, *, registry: RecognizerRegistry, **options: Any) -> None:
+        super().__init__(registry=registry, **options)
+        # Checked once, not per call; a recognizer added later (or ad hoc) is not in the set,
+        # so the step runs for it.
+        self._plain = frozenset(filter(_no_own_context_logic, registry.recognizers))
+
     def _enhance_using_context(
         self,
         text: str,
@@ -189,7 +196,7 @@ class OfflineAnalyzerEngine(AnalyzerEngine):
         recognizers: list[EntityRecognizer],
         context: list[str] | None = None,
     ) -> list[RecognizerResult]:
-        if context or nlp_artifacts.tokens or not all(map(_no_own_context_logic, recognizers)):
+        if context or nlp_artifacts.tokens or not self._plain.issuperset(recognizers):
             results: list[RecognizerResult] = super()._enhance_using_context(
                 text, raw_results, nlp_artifacts, recognizers, context
             )
