@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -14,7 +14,7 @@ from tests.transforms.raw_events import PROPERTY, make_event, valid_events
 from transforms.coarsen_timestamp import CoarsenTimestampConfig, coarsen_timestamp
 from transforms.context import Context
 from transforms.event import validate_event
-from transforms.pipeline import Pipeline, Sanitized
+from transforms.pipeline import Dropped, Pipeline, Sanitized
 from transforms.policy import build_pipeline, parse_policy
 
 
@@ -88,6 +88,9 @@ def test_pipeline_output_ts_is_a_whole_second_int_and_seq_is_kept(
     per_event_pipeline: Pipeline, default_pipeline: Pipeline, raw: dict[str, Any]
 ) -> None:
     outcome = per_event_pipeline.sanitize(raw)
+    # A generated title can name a password manager ("LASTPASS"): that event is dropped whole,
+    # by design, and has no timestamp to check.
+    assume(not (isinstance(outcome, Dropped) and outcome.rule == "drop_sensitive_apps"))
     assert isinstance(outcome, Sanitized)
     assert type(outcome.event["ts"]) is int
     assert outcome.event["ts"] % 1000 == 0
