@@ -55,7 +55,11 @@ def _consume(
     received: list[tuple[bytes | None, float]] = []
     deadline = None
     while len(received) < expected:
-        records = consumer.consume(num_messages=5000, timeout=0.1)
+        # ``consume(n, timeout)`` waits for n records or the whole timeout, so it stamped
+        # records up to 100 ms late (measured: 105 ms median for a lone record). ``poll``
+        # returns with the first record; what has arrived with it is taken without waiting.
+        first = consumer.poll(0.1)
+        records = [] if first is None else [first, *consumer.consume(5000, timeout=0)]
         now = time.time()
         received.extend(
             (record.key(), now)
