@@ -95,7 +95,9 @@ class DeliveryLoop:
         (consumer.pause_partitions if pause else consumer.resume_partitions)([tp])
 
     def _new_flow(self, tp: TP) -> PartitionFlow:
-        flow = PartitionFlow(tp, max(self.settings.stream_buffer_maxsize, 1), self._pause)
+        settings = self.settings
+        linger_s = settings.batch_linger_ms / 1000
+        flow = PartitionFlow(tp, max(settings.stream_buffer_maxsize, 1), self._pause, linger_s)
         flow.task = asyncio.ensure_future(self._run(flow))
         return flow
 

@@ -9,7 +9,9 @@ takes the raw topic's records out of that mapping, whole, and hands them to the 
 
 A flow holds the fetched records of one assigned raw partition until its delivery task takes
 them, and pauses the partition in Faust's consumer when too many wait (back-pressure: the next
-fetch leaves it out) until the task has caught up.
+fetch leaves it out) until the task has caught up. With a linger, a small batch waits up to that
+long after its first record was fetched for more, as a producer's ``linger.ms`` does: at light
+load each batch costs about a millisecond of CPU however few records it holds.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
+from time import monotonic
 from typing import Any
 
 from faust.transport.utils import DefaultSchedulingStrategy
@@ -29,7 +32,13 @@ log = logging.getLogger(__name__)
 class PartitionFlow:
     """One assigned raw partition: fetched records waiting, and where processing stands."""
 
-    def __init__(self, tp: TP, max_queued: int, pause: Callable[[TP, bool], None]) -> None:
+    def __init__(
+        self,
+        tp: TP,
+        max_queued: int,
+        pause: Callable[[TP, bool], None],
+        linger_s: float = 0.0,
+    ) -> None:
         self.tp = tp
         self.partition = tp.partition
         self._max_queued = max_queued
@@ -38,6 +47,8 @@ class PartitionFlow:
         self._queued = 0
         self._paused = False
         self._wakeup = asyncio.Event()
+        self._linger_s = linger_s
+        self._first_fetched_at = 0.0  # when the oldest record waiting was fetched
         self.stopping = False
         self.position: int | None = None  # next raw offset to process; earlier ones are skipped
         self.task: asyncio.Task[None] | None = None
@@ -45,6 +56,8 @@ class PartitionFlow:
     def offer(self, records: list[Any]) -> None:
         if self.stopping or not records:
             return
+        if not self._fetched:
+            self._first_fetched_at = monotonic()
         self._fetched.append(records)
         self._queued += len(records)
         self._wakeup.set()
@@ -70,11 +83,26 @@ class PartitionFlow:
             while not self._fetched and not self.stopping:
                 self._wakeup.clear()
                 await self._wakeup.wait()
+            if self._linger_s:
+                await self._linger(max_messages)
             if self.stopping:
                 return []
             taken = self._take_queued(max_messages)
             if taken:
                 return taken
+
+    async def _linger(self, max_messages: int) -> None:
+        """Wait until ``max_messages`` are fetched, the linger has passed since the first of
+        them was, or the flow stops (each fetch and ``stop`` set the wake-up)."""
+        while self._queued < max_messages and not self.stopping:
+            left = self._first_fetched_at + self._linger_s - monotonic()
+            if left <= 0:
+                return
+            self._wakeup.clear()
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), left)
+            except TimeoutError:
+                return
 
     def _take_queued(self, max_messages: int) -> list[Any]:
         # The same offsets can be fetched twice (Faust seeks an assigned partition back to its

@@ -114,6 +114,19 @@ class ServiceSettings(BaseSettings):
         description="how long the broker may hold a fetch that finds no new data; it bounds "
         "intake stalls (Faust's own 1,500 ms stalled the worker, see streams/agents.py)",
     )
+    fetch_min_bytes: int = Field(
+        1,
+        ge=1,
+        description="new data the broker gathers before it answers a fetch, for at most "
+        "fetch_max_wait_ms: fewer, larger fetches at light load, for up to that much latency",
+    )
+    batch_linger_ms: int = Field(
+        0,
+        ge=0,
+        le=1000,
+        description="how long a partition's batch may wait for more fetched messages after "
+        "its first (up to batch_max_messages): fewer, larger batches at light load",
+    )
     commit_interval_s: float = Field(1.0, gt=0)
     session_timeout_s: float = Field(
         30.0, ge=6, description="how soon the group gives a dead worker's partitions away"

@@ -65,3 +65,45 @@ def test_only_assigned_raw_partitions_are_diverted() -> None:
     stopped = Intake("raw", lambda: False, lambda tp: True, new_flow)
     stopped.divert({TP("raw", 2): records(0, 5)})  # during a rebalance: dropped (Faust seeks)
     assert 2 not in flows
+
+
+async def _settle() -> None:
+    for _ in range(5):  # let the taking task run up to its wait
+        await asyncio.sleep(0)
+
+
+def test_a_lingering_take_waits_for_more_records_until_it_has_a_full_batch() -> None:
+    async def scenario() -> list[int]:
+        flow = PartitionFlow(RAW, 10_000, lambda tp, pause: None, linger_s=60.0)
+        flow.offer(records(0, 5))
+        taking = asyncio.ensure_future(flow.take(20))
+        await _settle()
+        assert not taking.done()  # 5 of 20, well within the linger: it waits for more
+        flow.offer(records(5, 12))
+        await _settle()
+        assert not taking.done()
+        flow.offer(records(12, 30))  # now 30 wait: a full batch goes at once
+        return [r.offset for r in await asyncio.wait_for(taking, 5)]
+
+    assert asyncio.run(scenario()) == list(range(20))
+
+
+def test_a_lingering_take_returns_what_it_has_once_the_linger_has_passed() -> None:
+    async def scenario() -> list[int]:
+        flow = PartitionFlow(RAW, 10_000, lambda tp, pause: None, linger_s=0.01)
+        flow.offer(records(0, 5))
+        return [r.offset for r in await asyncio.wait_for(flow.take(20), 5)]
+
+    assert asyncio.run(scenario()) == list(range(5))
+
+
+def test_stopping_ends_a_linger_without_a_batch() -> None:
+    async def scenario() -> list[Record]:
+        flow = PartitionFlow(RAW, 10_000, lambda tp, pause: None, linger_s=60.0)
+        flow.offer(records(0, 5))
+        taking = asyncio.ensure_future(flow.take(20))
+        await _settle()
+        flow.stop()  # a revocation: the next owner processes them
+        return await asyncio.wait_for(taking, 5)
+
+    assert asyncio.run(scenario()) == []
