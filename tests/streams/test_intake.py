@@ -67,6 +67,15 @@ def test_only_assigned_raw_partitions_are_diverted() -> None:
     assert 2 not in flows
 
 
+async def lingering_take(linger_s: float) -> tuple[PartitionFlow, asyncio.Future[list[Record]]]:
+    """A flow lingering ``linger_s`` with 5 records fetched, and a take of up to 20 running."""
+    flow = PartitionFlow(RAW, 10_000, lambda tp, pause: None, linger_s=linger_s)
+    flow.offer(records(0, 5))
+    taking = asyncio.ensure_future(flow.take(20))
+    await _settle()
+    return flow, taking
+
+
 async def _settle() -> None:
     for _ in range(5):  # let the taking task run up to its wait
         await asyncio.sleep(0)
@@ -74,10 +83,7 @@ async def _settle() -> None:
 
 def test_a_lingering_take_waits_for_more_records_until_it_has_a_full_batch() -> None:
     async def scenario() -> list[int]:
-        flow = PartitionFlow(RAW, 10_000, lambda tp, pause: None, linger_s=60.0)
-        flow.offer(records(0, 5))
-        taking = asyncio.ensure_future(flow.take(20))
-        await _settle()
+        flow, taking = await lingering_take(60.0)
         assert not taking.done()  # 5 of 20, well within the linger: it waits for more
         flow.offer(records(5, 12))
         await _settle()
@@ -90,19 +96,15 @@ def test_a_lingering_take_waits_for_more_records_until_it_has_a_full_batch() -> 
 
 def test_a_lingering_take_returns_what_it_has_once_the_linger_has_passed() -> None:
     async def scenario() -> list[int]:
-        flow = PartitionFlow(RAW, 10_000, lambda tp, pause: None, linger_s=0.01)
-        flow.offer(records(0, 5))
-        return [r.offset for r in await asyncio.wait_for(flow.take(20), 5)]
+        _, taking = await lingering_take(0.01)
+        return [r.offset for r in await asyncio.wait_for(taking, 5)]
 
     assert asyncio.run(scenario()) == list(range(5))
 
 
 def test_stopping_ends_a_linger_without_a_batch() -> None:
     async def scenario() -> list[Record]:
-        flow = PartitionFlow(RAW, 10_000, lambda tp, pause: None, linger_s=60.0)
-        flow.offer(records(0, 5))
-        taking = asyncio.ensure_future(flow.take(20))
-        await _settle()
+        flow, taking = await lingering_take(60.0)
         flow.stop()  # a revocation: the next owner processes them
         return await asyncio.wait_for(taking, 5)
 
