@@ -61,7 +61,7 @@ def delivery_loop_kind(settings: ServiceSettings) -> type[DeliveryLoop]:
     return AtLeastOnce
 
 
-def tune_fetches(app: faust.App, fetch_max_wait_ms: int, fetch_min_bytes: int = 1) -> None:
+def tune_fetches(app: faust.App, fetch_max_wait_ms: int, fetch_min_bytes: int) -> None:
     """Lower the broker-side wait of the worker consumer's fetches (Faust fixes it at 1,500 ms),
     and set how much data a fetch waits for (Faust does not expose it; aiokafka's default is 1).
 
@@ -74,10 +74,12 @@ def tune_fetches(app: faust.App, fetch_max_wait_ms: int, fetch_min_bytes: int = 
     whole seconds at moderate load (p99 latency of seconds at half the max rate). A short wait
     costs a few empty fetch round trips a second when the worker is idle.
 
-    With min bytes 1 the broker answers as soon as one record is there: at light load the
-    worker then fetches and routes every few milliseconds, and each fetch costs it 1-2 ms of
-    CPU across its two threads (at 8,000 events/s it used 68 % of a core). A larger
-    ``fetch_min_bytes`` makes the broker gather up to ``fetch_max_wait_ms`` first.
+    With min bytes 1 the broker answers as soon as one record is there: the worker then
+    fetches, routes and publishes as often as it can, and each such cycle costs it milliseconds
+    of CPU across its two threads: 35 % of a core at 2,000 events/s, about 80 % at 20,000. The
+    default (1 MiB, for up to 25 ms) makes the broker gather first:
+    at most 40 cycles a second unless a MiB is waiting, for up to 25 ms more latency, and 40
+    empty fetches a second when idle (docs/benchmarks.md, run 11).
     """
     thread = getattr(app.consumer, "_thread", None)  # Faust's aiokafka consumer thread
     consumer = getattr(thread, "_consumer", None)

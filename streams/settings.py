@@ -108,17 +108,18 @@ class ServiceSettings(BaseSettings):
         description="per fetch; below ~4 MiB a worker on 50-event batches waits for input",
     )
     fetch_max_wait_ms: int = Field(
-        50,
+        25,
         ge=1,
         le=1500,
-        description="how long the broker may hold a fetch that finds no new data; it bounds "
-        "intake stalls (Faust's own 1,500 ms stalled the worker, see streams/agents.py)",
+        description="how long the broker may hold a fetch for fetch_min_bytes of new data; it "
+        "bounds intake stalls (Faust's own 1,500 ms stalled the worker, see streams/agents.py)",
     )
     fetch_min_bytes: int = Field(
-        1,
+        1024 * 1024,
         ge=1,
         description="new data the broker gathers before it answers a fetch, for at most "
-        "fetch_max_wait_ms: fewer, larger fetches at light load, for up to that much latency",
+        "fetch_max_wait_ms: each fetch cycle costs the worker milliseconds of CPU, so fewer, "
+        "larger fetches at moderate load (1: answer as soon as anything arrives)",
     )
     batch_linger_ms: int = Field(
         0,

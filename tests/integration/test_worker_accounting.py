@@ -29,12 +29,18 @@ from tests.integration.worker_harness import (
 )
 
 N_USERS = 12
-# Fetches that wait for 1 MiB and batches that wait for more messages (light-load tuning): the
-# accounting must not change with how input is cut into fetches and batches.
-LARGER_CYCLES = {"SANITIZER_FETCH_MIN_BYTES": "1048576", "SANITIZER_BATCH_LINGER_MS": "50"}
+# The accounting must not change with how input is cut into fetches and batches: the defaults
+# (fetches gather up to 1 MiB for 25 ms), fetches answered as soon as anything arrives, and
+# fetches that gather for longer with batches that wait for more messages.
+EAGER_FETCHES = {"SANITIZER_FETCH_MIN_BYTES": "1", "SANITIZER_FETCH_MAX_WAIT_MS": "50"}
+LARGER_CYCLES = {"SANITIZER_FETCH_MAX_WAIT_MS": "50", "SANITIZER_BATCH_LINGER_MS": "50"}
 
 
-@pytest.mark.parametrize("tuning", [{}, LARGER_CYCLES], ids=["defaults", "fetch-and-batch-linger"])
+@pytest.mark.parametrize(
+    "tuning",
+    [{}, EAGER_FETCHES, LARGER_CYCLES],
+    ids=["defaults", "eager-fetches", "fetch-and-batch-linger"],
+)
 def test_every_event_accounted_once_and_nothing_leaks(
     kafka_broker, service_env, start_worker, tuning
 ):
