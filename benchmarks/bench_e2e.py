@@ -121,7 +121,7 @@ def run_latency(
     rate: float,
     seconds: float,
     workdir: Path,
-    warm_up_seconds: float = 10.0,
+    warm_up_seconds: float = 45.0,
 ) -> dict[str, float]:
     from latency_probe import measure_latency
 
@@ -151,8 +151,9 @@ def main() -> None:
     parser.add_argument(
         "--latency-warm-up-seconds",
         type=float,
-        default=10.0,
-        help="of the same load from other users and events before the measured seconds",
+        default=45.0,
+        help="of the same load from other users and events before the measured seconds "
+        "(the local broker's JIT compiler works through the first ~40 s of paced load)",
     )
     args = parser.parse_args()
     h.ensure_paced_producer()

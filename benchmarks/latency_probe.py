@@ -118,9 +118,9 @@ class PacedProducer:
 def warm_up(producer: Any, raw: str, messages: list[Message], rate: float) -> None:
     """``messages`` (other events than the measured ones) first, at the measured rate and as
     throwaway users: startup is not what we measure. The worker's group settles, and the
-    broker warms: it shares the two cores here, its JIT compiler took 30-50 % of a core through
-    the first minute of paced load, and a repeat of the same run on the same broker had half
-    the p99."""
+    broker warms. It shares the two cores here, and a fresh broker's JIT compiler took 40-90 %
+    of a core through the first ~40 s of paced load, then under 5 %. With 10 s of warm-up, the
+    first shape's p99 took the broker's warm-up along (docs/benchmarks.md, run 11)."""
     payloads = []
     for index, message in enumerate(messages):
         user = WARM_UP_USERS[index % len(WARM_UP_USERS)]
