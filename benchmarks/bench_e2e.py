@@ -33,6 +33,9 @@ from localdev.synthetic.sessions import generate
 from localdev.worker_process import WorkerProcess, clean_environment, free_port, worker_command
 
 BENCH_DIR = Path(__file__).resolve().parent
+# Seconds of the same load from other users before the measured latency: the local broker's JIT
+# compiler works through the first ~40 s of paced load (docs/benchmarks.md, run 11).
+WARM_UP_SECONDS = 45.0
 
 
 def run_passthrough(bootstrap: str, ds: h.Dataset, workdir: Path) -> h.RunResult:
@@ -121,7 +124,7 @@ def run_latency(
     rate: float,
     seconds: float,
     workdir: Path,
-    warm_up_seconds: float = 45.0,
+    warm_up_seconds: float = WARM_UP_SECONDS,
 ) -> dict[str, float]:
     from latency_probe import measure_latency
 
@@ -151,9 +154,8 @@ def main() -> None:
     parser.add_argument(
         "--latency-warm-up-seconds",
         type=float,
-        default=45.0,
-        help="of the same load from other users and events before the measured seconds "
-        "(the local broker's JIT compiler works through the first ~40 s of paced load)",
+        default=WARM_UP_SECONDS,
+        help="of the same load from other users and events before the measured seconds",
     )
     args = parser.parse_args()
     h.ensure_paced_producer()

@@ -77,9 +77,9 @@ def tune_fetches(app: faust.App, fetch_max_wait_ms: int, fetch_min_bytes: int) -
     With min bytes 1 the broker answers as soon as one record is there: the worker then
     fetches, routes and publishes as often as it can, and each such cycle costs it milliseconds
     of CPU across its two threads: 35 % of a core at 2,000 events/s, about 80 % at 20,000. The
-    default (1 MiB, for up to 25 ms) makes the broker gather first:
-    at most 40 cycles a second unless a MiB is waiting, for up to 25 ms more latency, and 40
-    empty fetches a second when idle (docs/benchmarks.md, run 11).
+    default (1 MiB, for up to 25 ms) makes the broker gather first: at most 40 cycles a second
+    unless a MiB is waiting, for up to 25 ms more latency, and 40 empty fetches a second when
+    idle (docs/benchmarks.md, run 11).
     """
     thread = getattr(app.consumer, "_thread", None)  # Faust's aiokafka consumer thread
     consumer = getattr(thread, "_consumer", None)
