@@ -6,6 +6,9 @@ The import rules are import-linter contracts in pyproject.toml; this runs them."
 from __future__ import annotations
 
 import ast
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,8 +21,26 @@ MAX_LINES = 300
 TEST_KINDS = {"integration"}
 
 
+@contextmanager
+def loggers_left_enabled() -> Iterator[None]:
+    """import-linter configures logging with ``disable_existing_loggers``: every logger that
+    existed stayed disabled, and later tests that read logs with ``caplog`` saw nothing."""
+    loggers = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    disabled = [logger.disabled for logger in loggers]
+    try:
+        yield
+    finally:
+        for logger, was_disabled in zip(loggers, disabled, strict=True):
+            logger.disabled = was_disabled
+
+
 def test_import_contracts_hold(capsys: pytest.CaptureFixture[str]) -> None:
-    exit_code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True)
+    with loggers_left_enabled():
+        exit_code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True)
     report = capsys.readouterr().out
     assert "2 kept, 0 broken" in report, report
     assert exit_code == 0
