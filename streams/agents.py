@@ -17,6 +17,7 @@ from typing import Any
 import faust
 
 from streams.at_least_once import AtLeastOnce
+from streams.consumer_thread import tune_fetches
 from streams.delivery import DeliveryLoop
 from streams.exactly_once import ExactlyOnce
 from streams.intake import diverting_scheduler
@@ -59,34 +60,3 @@ def delivery_loop_kind(settings: ServiceSettings) -> type[DeliveryLoop]:
     if settings.processing_guarantee is Guarantee.exactly_once:
         return ExactlyOnce
     return AtLeastOnce
-
-
-def tune_fetches(app: faust.App, fetch_max_wait_ms: int, fetch_min_bytes: int) -> None:
-    """Lower the broker-side wait of the worker consumer's fetches (Faust fixes it at 1,500 ms),
-    and set how much data a fetch waits for (Faust does not expose it; aiokafka's default is 1).
-
-    aiokafka keeps one fetch request in flight per broker, and leaves out of it the partitions
-    whose fetched records are still waiting to be read (for longer than its 100 ms prefetch
-    backoff; the Faust thread reads them while the delivery loop routes and publishes). Such a
-    request then holds only partitions with nothing new, typically the opt-out table's: the
-    broker parks it for ``fetch_max_wait_ms``, and until it returns no raw partition of that
-    broker is fetched, although input waits. With Faust's 1,500 ms that made intake stall for
-    whole seconds at moderate load (p99 latency of seconds at half the max rate). A short wait
-    costs a few empty fetch round trips a second when the worker is idle.
-
-    With min bytes 1 the broker answers as soon as one record is there: the worker then
-    fetches, routes and publishes as often as it can, and each such cycle costs it milliseconds
-    of CPU across its two threads: 35 % of a core at 2,000 events/s, about 80 % at 20,000. The
-    default (1 MiB, for up to 25 ms) makes the broker gather first: at most 40 cycles a second
-    unless a MiB is waiting, for up to 25 ms more latency, and 40 empty fetches a second when
-    idle (docs/benchmarks.md, run 11).
-    """
-    thread = getattr(app.consumer, "_thread", None)  # Faust's aiokafka consumer thread
-    consumer = getattr(thread, "_consumer", None)
-    fetcher = getattr(consumer, "_fetcher", None)
-    if fetcher is None:  # not started (or another transport): nothing to lower
-        log.warning("cannot lower the consumer's fetch wait: no aiokafka fetcher")
-        return
-    # Read by the fetcher thread when it builds its next request; an int store is atomic.
-    fetcher._fetch_max_wait_ms = fetch_max_wait_ms
-    fetcher._fetch_min_bytes = fetch_min_bytes

@@ -24,6 +24,7 @@ import faust
 from faust.types import TP
 
 from streams.changelog import changelog_topic, ensure_changelog, read_changelog
+from streams.consumer_thread import wake_waiting_fetch
 from streams.intake import Intake, PartitionFlow
 from streams.metrics import ServiceMetrics
 from streams.optout import Registry
@@ -92,7 +93,12 @@ class DeliveryLoop:
 
     def _pause(self, tp: TP, pause: bool) -> None:
         consumer = self.app.consumer
-        (consumer.pause_partitions if pause else consumer.resume_partitions)([tp])
+        if pause:
+            consumer.pause_partitions([tp])
+            self.metrics.pauses.labels(str(tp.partition)).inc()
+        else:
+            consumer.resume_partitions([tp])
+            wake_waiting_fetch(self.app)  # its records are usually fetched already
 
     def _new_flow(self, tp: TP) -> PartitionFlow:
         settings = self.settings

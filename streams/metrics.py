@@ -75,6 +75,13 @@ class ServiceMetrics:
             ["topic", "partition"],
             registry=r,
         )
+        self.pauses = Counter(
+            "sanitizer_backpressure_pauses",
+            "times a raw partition was paused because stream_buffer_maxsize fetched messages "
+            "waited for the delivery loop",
+            ["partition"],
+            registry=r,
+        )
         self.optout_users = Gauge("sanitizer_optout_users", "users currently opted out", registry=r)
 
     def record(self, tally: BatchTally, seconds: float) -> None:

@@ -34,12 +34,14 @@ N_USERS = 12
 # fetches that gather for longer with batches that wait for more messages.
 EAGER_FETCHES = {"SANITIZER_FETCH_MIN_BYTES": "1", "SANITIZER_FETCH_MAX_WAIT_MS": "50"}
 LARGER_CYCLES = {"SANITIZER_FETCH_MAX_WAIT_MS": "50", "SANITIZER_BATCH_LINGER_MS": "50"}
+# Partitions paused and resumed again and again (back-pressure): nothing lost or repeated.
+BACK_PRESSURE = {"SANITIZER_STREAM_BUFFER_MAXSIZE": "60", "SANITIZER_BATCH_MAX_MESSAGES": "20"}
 
 
 @pytest.mark.parametrize(
     "tuning",
-    [{}, EAGER_FETCHES, LARGER_CYCLES],
-    ids=["defaults", "eager-fetches", "fetch-and-batch-linger"],
+    [{}, EAGER_FETCHES, LARGER_CYCLES, BACK_PRESSURE],
+    ids=["defaults", "eager-fetches", "fetch-and-batch-linger", "back-pressure"],
 )
 def test_every_event_accounted_once_and_nothing_leaks(
     kafka_broker, service_env, start_worker, tuning
@@ -116,3 +118,5 @@ def test_every_event_accounted_once_and_nothing_leaks(
     for rule, count in expected.dropped.items():
         assert metrics[f"sanitizer_dropped_total{{rule={rule}}}"] == count
     assert worker.metrics()["sanitizer_messages_in_total"] == len(produced)
+    if tuning is BACK_PRESSURE:
+        assert metrics["sanitizer_backpressure_pauses_total"] >= 4, "never held back"
