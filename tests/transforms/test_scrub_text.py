@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+import transforms.scrub_text as scrub_text_module
 from tests.transforms.raw_events import SLOW_PROPERTY, make_event
 from tests.transforms.synthetic_people import (
     GLUE_WORDS,
@@ -232,6 +233,37 @@ def test_absent_fields_stay_absent(scrub: Transform) -> None:
 
 def test_same_title_twice_gives_the_same_result(scrub: Transform) -> None:
     assert title(scrub, "DOE, JANE - notes") == title(scrub, "DOE, JANE - notes")
+
+
+def test_urls_that_differ_only_in_what_is_dropped_share_one_analysis_per_part(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Host and path are cached apart from whole URLs: query strings, fragments and ID segments
+    differ from URL to URL, and each analysis costs about a millisecond."""
+    analysed: list[str] = []
+    real = scrub_text_module.build_analyzer
+
+    def counting_analyzer(directory: Directory | None = None) -> Any:
+        analyzer = real(directory)
+        analyze = analyzer.analyze
+
+        def count(text: str, **options: Any) -> Any:
+            analysed.append(text)
+            return analyze(text, **options)
+
+        analyzer.analyze = count
+        return analyzer
+
+    monkeypatch.setattr(scrub_text_module, "build_analyzer", counting_analyzer)
+    transform = scrub_text(ScrubTextConfig(), Context(directory=Directory([JANE])))
+    urls = [
+        "https://crm.corp.example/contacts/7317743/edit#phone",
+        "https://crm.corp.example/contacts/1195273/edit?tab=notes",
+        "https://crm.corp.example/contacts/1195273/edit?requester=jane.doe@corp.example",
+    ]
+    outputs = {url(transform, u) for u in urls}
+    assert outputs == {f"https://crm.corp.example/contacts/{ID_PLACEHOLDER}/edit"}
+    assert sorted(analysed) == sorted(["crm.corp.example", f"/contacts/{ID_PLACEHOLDER}/edit"])
 
 
 def test_configured_fields_are_scrubbed_and_others_left_alone() -> None:
