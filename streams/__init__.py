@@ -16,7 +16,8 @@ The data path, top to bottom:
    commit the raw offsets once the broker holds the outputs (or in one transaction with them).
 
 Around it: ``settings`` (``SANITIZER_*``), ``runtime`` (the pipeline a worker runs),
-``consumer_thread`` (what the worker adjusts in Faust's aiokafka consumer thread), ``metrics``, ``group_watch`` (``/healthz`` when the consumer is stuck out of its group),
-``topics`` (creating them), ``connection`` (the tools' broker errors) and ``worker`` (starting
-one: ``broker_wait``, ``log_repeats``, ``reconnect_backoff``).
+``consumer_thread`` (what the worker adjusts in Faust's aiokafka consumer thread), ``metrics``,
+``group_watch`` (``/healthz`` when the consumer is stuck out of its group), ``topics`` (creating
+them), ``connection`` (the tools' broker errors) and ``worker`` (starting one: ``broker_wait``,
+``log_repeats``, ``reconnect_backoff``).
 """
