@@ -66,9 +66,12 @@ def wake_waiting_fetch(app: faust.App) -> None:
     """
     thread, fetcher = _thread_and_fetcher(app)
     loop = getattr(thread, "thread_loop", None)
-    if fetcher is None or loop is None or loop.is_closed():
-        return  # not started, or stopping: the next read sees the resumed partition anyway
-    loop.call_soon_threadsafe(_wake_waiters, fetcher._fetch_waiters)
+    if fetcher is None or loop is None:
+        return  # not started: the first read sees the resumed partition anyway
+    try:
+        loop.call_soon_threadsafe(_wake_waiters, fetcher._fetch_waiters)
+    except RuntimeError:  # the thread's loop closed meanwhile: the worker is stopping
+        return
 
 
 def _wake_waiters(waiters: set[asyncio.Future[None]]) -> None:
