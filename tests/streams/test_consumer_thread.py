@@ -1,6 +1,7 @@
 """What the worker reaches into in Faust's aiokafka consumer thread: the fetch settings reach
-aiokafka's fetcher, and a resume wakes the read waiting there, through attributes aiokafka
-reads. tests/integration/test_resume_wake.py shows the wake on a real broker."""
+aiokafka's fetcher, and every resume of the delivery loop wakes the read waiting there, through
+attributes aiokafka reads. tests/integration/test_resume_wake.py shows the wake on a real
+broker."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from typing import Any
 import pytest
 from aiokafka.consumer.fetcher import Fetcher
 from faust.transport.consumer import Consumer
+from faust.types import TP
 
+import streams.delivery as delivery
 from streams.consumer_thread import tune_fetches, wake_waiting_fetch
+from streams.metrics import ServiceMetrics
 
 
 def app_with_fetcher(fetcher: Any, thread_loop: Any = None) -> Any:
@@ -91,3 +95,27 @@ def test_aiokafka_waits_on_those_waiters_and_faust_passes_its_live_partition_set
     assert "self._fetch_waiters.add(" in inspect.getsource(Fetcher._create_fetch_waiter)
     assert "tps = self._active_partitions" in inspect.getsource(Consumer._get_active_partitions)
     assert "self._get_active_partitions().update(" in inspect.getsource(Consumer.resume_partitions)
+
+
+def test_the_delivery_loop_wakes_the_waiting_read_after_every_resume_and_counts_pauses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[str, Any]] = []
+    consumer = SimpleNamespace(
+        pause_partitions=lambda tps: calls.append(("pause", tps)),
+        resume_partitions=lambda tps: calls.append(("resume", tps)),
+    )
+    loop = delivery.DeliveryLoop.__new__(delivery.DeliveryLoop)  # only what _pause uses
+    loop.app, loop.metrics = SimpleNamespace(consumer=consumer), ServiceMetrics()
+    monkeypatch.setattr(delivery, "wake_waiting_fetch", lambda app: calls.append(("wake", app)))
+    tp = TP("raw", 3)
+
+    loop._pause(tp, True)
+    loop._pause(tp, False)
+    loop._pause(tp, True)
+
+    assert calls == [("pause", [tp]), ("resume", [tp]), ("wake", loop.app), ("pause", [tp])]
+    pauses = loop.metrics.registry.get_sample_value(
+        "sanitizer_backpressure_pauses_total", {"partition": "3"}
+    )
+    assert pauses == 2
