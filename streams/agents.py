@@ -10,7 +10,6 @@ stage state and offsets in one Kafka transaction per batch.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -26,8 +25,6 @@ from streams.optout import Registry
 from streams.routing import Router
 from streams.session_store import PartitionedSessionState
 from streams.settings import Guarantee, ServiceSettings
-
-log = logging.getLogger(__name__)
 
 
 def attach_sanitize_agent(
