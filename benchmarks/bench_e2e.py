@@ -118,6 +118,12 @@ def run_sanitizer(bootstrap: str, ds: h.Dataset, workdir: Path, count: int = 1) 
     return result
 
 
+def paced_load(shape: str, seed: int, rate: float, seconds: float) -> list[Message]:
+    """``rate * seconds`` fresh events of the simulator (``h.write_directory`` knows its people)."""
+    _, stream = generate(seed, users=50)
+    return h.reshape(list(h.limit_events(stream, max(int(rate * seconds), 1))), shape)
+
+
 def run_latency(
     bootstrap: str,
     name: str,
@@ -128,12 +134,9 @@ def run_latency(
 ) -> dict[str, float]:
     from latency_probe import measure_latency
 
-    def paced_load(seed: int, seconds: float) -> list[Message]:
-        _, stream = generate(seed, users=50)  # fresh events, same people as the directory
-        return h.reshape(list(h.limit_events(stream, max(int(rate * seconds), 1))), name)
-
     # Other events first (other titles: the worker's caches are not primed on measured ones).
-    messages, warm = paced_load(99, seconds), paced_load(98, warm_up_seconds)
+    messages = paced_load(name, h.MEASURED_SEED, rate, seconds)
+    warm = paced_load(name, h.WARM_UP_SEED, rate, warm_up_seconds)
     raw = f"bench-lat-{name}-{uuid.uuid4().hex[:6]}"
     h.create_topics(bootstrap, [raw])
     with ExitStack() as stack:

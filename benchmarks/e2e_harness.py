@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from localdev.simulate import limit_events, make_producer  # noqa: E402
 from localdev.synthetic.message import Message, event_ms  # noqa: E402
-from localdev.synthetic.pii import write_directory_csv  # noqa: E402
+from localdev.synthetic.pii import Employee, write_directory_csv  # noqa: E402
 from localdev.synthetic.sessions import generate  # noqa: E402
 from localdev.worker_process import WorkerProcess  # noqa: E402
 from transforms.context import Context  # noqa: E402
@@ -148,12 +148,32 @@ def reshape(messages: list[Message], shape: str) -> list[Message]:
     raise ValueError(f"unknown message shape {shape!r}; known: {', '.join(SHAPES)}")
 
 
+# The seeds of the latency runs' events (bench_e2e.paced_load): measured, and the warm-up load.
+MEASURED_SEED, WARM_UP_SEED = 99, 98
+
+
+def write_directory(seed: int, path: Path) -> None:
+    """The directory of the people of ``seed`` and of the latency runs' seeds. Each seed has
+    people of its own: a worker whose directory lacks the people its events name has fewer
+    names to replace, so it would be measured on easier work."""
+    people: dict[str, Employee] = {}
+    for each in (seed, MEASURED_SEED, WARM_UP_SEED):
+        for person in generate(each, users=50)[0]:
+            people.setdefault(person.email, person)
+    write_directory_csv(list(people.values()), path)
+
+
 def build_dataset(name: str, events: int, seed: int, workdir: Path) -> Dataset:
     """``name`` is the message shape (one of SHAPES)."""
-    people, stream = generate(seed, users=50)
+    _, stream = generate(seed, users=50)
     directory = workdir / "directory.csv"
-    write_directory_csv(people, directory)
+    write_directory(seed, directory)
     messages = reshape(list(limit_events(stream, events)), name)
+    return dataset_of(name, messages, directory)
+
+
+def dataset_of(name: str, messages: list[Message], directory: Path) -> Dataset:
+    """``messages`` as a data set on a topic of its own, with the outputs they must give."""
     pipeline, outputs, sanitized, dropped = pipeline_for(directory), 0, 0, 0
     for message in messages:
         for outcome in pipeline.sanitize_message(message.value()):
@@ -164,6 +184,7 @@ def build_dataset(name: str, events: int, seed: int, workdir: Path) -> Dataset:
                 outputs += type(outcome) is not Dropped
                 dropped += type(outcome) is Dropped
     topic = f"bench-raw-{name}-{uuid.uuid4().hex[:6]}"
+    events = sum(len(message.events) for message in messages)
     return Dataset(name, topic, messages, events, outputs, sanitized, dropped)
 
 
