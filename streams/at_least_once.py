@@ -1,10 +1,12 @@
 """At-least-once: outputs acknowledged first, then the offsets that they cover committed.
 
 A batch's outputs go through the app's producer without waiting per batch (``BatchPublisher``
-chains hand-overs per destination partition). A partition's next offset becomes committable when
-every output of its batches up to it is acknowledged; committed offsets follow it every
-``commit_interval_s``, on revocation and at shutdown (after the last batch is delivered), so an
-orderly handover repeats nothing. A crash repeats what was delivered but not yet committed.
+chains hand-overs per destination partition); the batches that the raw partitions route back to
+back after a fetch are published together (``PublishRound``). A partition's next offset becomes
+committable when every output of its batches up to it (and of their rounds) is acknowledged;
+committed offsets follow it every ``commit_interval_s``, on revocation and at shutdown (after
+the last batch is delivered), so an orderly handover repeats nothing. A crash repeats what was
+delivered but not yet committed.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from faust.types import TP
 
 from streams.delivery import MAX_IN_FLIGHT, RETRY_DELAY_S, SETTLE_TIMEOUT_S, DeliveryLoop
 from streams.intake import PartitionFlow
-from streams.publisher import BatchPublisher, Delivery
+from streams.publish_round import Handovers, PublishRound
+from streams.publisher import BatchPublisher
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ class AtLeastOnce(DeliveryLoop):
             lambda: self.app.producer._ensure_producer(),  # type: ignore[attr-defined]
             self.floor_ms,
         )
+        self.round = PublishRound(self.publisher, self.settings.batch_max_messages)
         self._settling: dict[int, deque[asyncio.Task[None]]] = {}
         self._delivered: dict[int, int] = {}  # raw partition -> next offset, all delivered
         self._committed: dict[int, int] = {}
@@ -57,22 +61,34 @@ class AtLeastOnce(DeliveryLoop):
         settling = self._settling[flow.partition]
         while settling and (settling[0].done() or len(settling) >= MAX_IN_FLIGHT):
             await settling.popleft()  # back-pressure when Kafka is slower than we are
-        handovers, next_offset = await self.route(flow, messages, self.publisher)
+        handovers, next_offset = await self._route_in_round(flow, messages)
         previous = settling[-1] if settling else None
         settling.append(
             asyncio.ensure_future(self._settle(flow.partition, previous, handovers, next_offset))
         )
 
+    async def _route_in_round(
+        self, flow: PartitionFlow, messages: list[Any]
+    ) -> tuple[asyncio.Future[Handovers], int]:
+        """Route the batch into the round; the last batch in line (or a full round) publishes."""
+        with self.round.in_line():
+            counts = await self.output_counts(self.publisher)
+            async with self._routing:
+                batch = await self.route_batch(flow, messages, counts)
+                handovers = self.round.add(batch.routed.records, len(messages), batch.changes)
+        return handovers, batch.next_offset
+
     async def _settle(
         self,
         partition: int,
         previous: asyncio.Task[None] | None,
-        handovers: list[asyncio.Task[Delivery]],
+        round_handovers: asyncio.Future[Handovers],
         next_offset: int,
     ) -> None:
         try:
             if previous is not None:
                 await previous  # offsets become committable in order
+            handovers = await round_handovers
             deliveries = [await handover for handover in handovers]
             await asyncio.gather(*deliveries)
         except Exception as error:  # any Kafka error: never commit, the input is redone

@@ -3,8 +3,9 @@
 ``streams.intake`` hands each raw partition's fetched records to its ``PartitionFlow``; the
 flow's task takes up to ``batch_max_messages`` at a time, routes them (``streams.routing``, in
 slices, yielding between slices), logs the stage state changes of the batch to the changelog
-(``streams.session_store``), and publishes (``streams.publisher``). What "committed" means is
-the guarantee's business: ``streams.at_least_once``, ``streams.exactly_once``.
+(``streams.session_store``), and publishes (``streams.publisher``; at-least-once gathers the
+batches routed back to back into one publish, ``streams.publish_round``). What "committed"
+means is the guarantee's business: ``streams.at_least_once``, ``streams.exactly_once``.
 
 Committed offsets are tracked here, per partition, from what was delivered: Faust never sees a
 raw message, so it neither acks nor commits them (its per-message acking is what committed a
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
 
@@ -28,6 +30,7 @@ from streams.consumer_thread import wake_waiting_fetch
 from streams.intake import Intake, PartitionFlow
 from streams.metrics import ServiceMetrics
 from streams.optout import Registry
+from streams.publish_round import Changes
 from streams.publisher import BatchPublisher, Delivery
 from streams.routing import Routed, Router
 from streams.session_store import PartitionedSessionState, offset_headers, restore
@@ -46,6 +49,16 @@ RELEASE_TIMEOUT_S = 5.0  # for the batch being routed (it stops at a slice bound
 # what was: orchestrators kill a stopping container after 30 s.
 SETTLE_TIMEOUT_S = 20.0
 RETRY_DELAY_S = 2.0
+
+
+@dataclass
+class RoutedBatch:
+    """A routed batch: its output records, its stage state changes for the changelog (records
+    and their headers, by destination), and the raw offset after it."""
+
+    routed: Routed
+    changes: Changes | None
+    next_offset: int
 
 
 class DeliveryLoop:
@@ -191,24 +204,32 @@ class DeliveryLoop:
         self, flow: PartitionFlow, messages: list[Any], publisher: BatchPublisher
     ) -> tuple[list[asyncio.Task[Delivery]], int]:
         """Route ``messages`` in slices and hand every output (and state change) to
-        ``publisher``; return the hand-overs and the next raw offset."""
-        counts = (
+        ``publisher`` at once; return the hand-overs and the next raw offset."""
+        counts = await self.output_counts(publisher)
+        async with self._routing:
+            batch = await self.route_batch(flow, messages, counts)
+            # Once per batch, not per slice: aiokafka sends one record batch per partition per
+            # produce round trip, and a round trip takes at least two slices while we route.
+            handovers = publisher.publish(batch.routed.records)
+            if batch.changes is not None:
+                handovers += publisher.publish(*batch.changes)
+        return handovers, batch.next_offset
+
+    async def output_counts(self, publisher: BatchPublisher) -> tuple[int, int]:
+        """The partition counts of the sanitized and the quarantine topic."""
+        return (
             await publisher.partition_count(self.settings.sanitized_topic),
             await publisher.partition_count(self.settings.quarantine_topic),
         )
-        async with self._routing:
-            return await self._route_locked(flow, messages, publisher, counts)
 
-    async def _route_locked(
-        self,
-        flow: PartitionFlow,
-        messages: list[Any],
-        publisher: BatchPublisher,
-        counts: tuple[int, int],
-    ) -> tuple[list[asyncio.Task[Delivery]], int]:
+    async def route_batch(
+        self, flow: PartitionFlow, messages: list[Any], counts: tuple[int, int]
+    ) -> RoutedBatch:
+        """Route ``messages`` in slices (the caller holds ``_routing``), and take the stage
+        state changes they made; nothing is published yet."""
         started = perf_counter()
         self.router.registry = self.registry()  # opt-outs applied since the last batch count
-        routed, handovers = Routed(), []
+        routed = Routed()
         state, partition = self.state, flow.partition
         next_offset = messages[0].offset
         for start in range(0, len(messages), ROUTE_SLICE):
@@ -220,19 +241,16 @@ class DeliveryLoop:
                 state.select(partition)  # routing is synchronous: nobody switches it meanwhile
             self.router.route(chunk, *counts, into=routed)
             next_offset = chunk[-1].offset + 1
-        # Once per batch, not per slice: aiokafka sends one record batch per partition per
-        # produce round trip, and a round trip takes at least two slices while we route.
-        handovers += publisher.publish(routed.records)
+        changes = None
         if state is not None:  # once per batch: a session's many changes become one record
-            changes = state.select(partition).drain()
-            if changes:
+            drained = state.select(partition).drain()
+            if drained:
                 destination = (self.changelog, partition)
-                headers = {destination: offset_headers(next_offset)}
-                handovers += publisher.publish({destination: changes}, headers)
+                changes = ({destination: drained}, {destination: offset_headers(next_offset)})
         self.metrics.record(routed.tally, perf_counter() - started)
         self._update_lag(routed.next_offsets)
         flow.position = next_offset
-        return handovers, next_offset
+        return RoutedBatch(routed, changes, next_offset)
 
     def _update_lag(self, next_offsets: dict[tuple[str, int], int]) -> None:
         consumer = self.app.consumer
