@@ -116,7 +116,13 @@ class DeliveryLoop:
     def _new_flow(self, tp: TP) -> PartitionFlow:
         settings = self.settings
         linger_s = settings.batch_linger_ms / 1000
-        flow = PartitionFlow(tp, max(settings.stream_buffer_maxsize, 1), self._pause, linger_s)
+        flow = PartitionFlow(
+            tp,
+            max(settings.stream_buffer_maxsize, 1),
+            self._pause,
+            linger_s,
+            settings.stream_buffer_max_bytes,
+        )
         flow.task = asyncio.ensure_future(self._run(flow))
         return flow
 

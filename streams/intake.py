@@ -8,10 +8,15 @@ takes the raw topic's records out of that mapping, whole, and hands them to the 
 ``PartitionFlow``; the rest (the opt-out table) goes through Faust as before.
 
 A flow holds the fetched records of one assigned raw partition until its delivery task takes
-them, and pauses the partition in Faust's consumer when too many wait (back-pressure: the next
-fetch leaves it out) until the task has caught up. With a linger, a small batch waits up to that
-long after its first record was fetched for more, as a producer's ``linger.ms`` does: at light
-load each batch costs about a millisecond of CPU however few records it holds.
+them, and pauses the partition in Faust's consumer when too many wait, by count or by bytes
+(back-pressure: the next fetch leaves it out), until the task has caught up. The byte bound
+keeps a worker that drains a backlog of large messages within its memory: counted in messages
+alone, up to 8,192 flush batches of 18 events queued per partition took a worker draining a
+million events to 461-497 MB, and 4 MiB per partition to 271-285 MB (docs/benchmarks.md, run 16).
+
+With a linger, a small batch waits up to that long after its first record was fetched for more,
+as a producer's ``linger.ms`` does: at light load each batch costs about a millisecond of CPU
+however few records it holds.
 """
 
 from __future__ import annotations
@@ -38,13 +43,17 @@ class PartitionFlow:
         max_queued: int,
         pause: Callable[[TP, bool], None],
         linger_s: float = 0.0,
+        max_queued_bytes: int = 1 << 62,
     ) -> None:
         self.tp = tp
         self.partition = tp.partition
         self._max_queued = max_queued
+        self._max_queued_bytes = max_queued_bytes
         self._pause = pause
-        self._fetched: deque[list[Any]] = deque()
+        # Fetched record lists waiting, each with the bytes of its values.
+        self._fetched: deque[tuple[list[Any], int]] = deque()
         self._queued = 0
+        self._queued_bytes = 0
         self._paused = False
         self._wakeup = asyncio.Event()
         self._linger_s = linger_s
@@ -58,10 +67,13 @@ class PartitionFlow:
             return
         if not self._fetched:
             self._first_fetched_at = monotonic()
-        self._fetched.append(records)
+        size = _value_bytes(records)
+        self._fetched.append((records, size))
         self._queued += len(records)
+        self._queued_bytes += size
         self._wakeup.set()
-        if self._queued >= self._max_queued and not self._paused:
+        full = self._queued >= self._max_queued or self._queued_bytes >= self._max_queued_bytes
+        if full and not self._paused:
             self._paused = True
             self._pause(self.tp, True)
 
@@ -69,6 +81,7 @@ class PartitionFlow:
         """Forget what was fetched: processing resumes at ``offset`` (the consumer was sought)."""
         self._fetched.clear()
         self._queued = 0
+        self._queued_bytes = 0
         self.position = offset
         self._resume()
 
@@ -110,19 +123,23 @@ class PartitionFlow:
         # is behind ``position`` was taken already, or was committed by the previous owner.
         taken: list[Any] = []
         while self._fetched and len(taken) < max_messages:
-            records = self._fetched.popleft()
+            records, size = self._fetched.popleft()
             room = max_messages - len(taken)
             if len(records) > room:
-                self._fetched.appendleft(records[room:])
-                records = records[:room]
+                rest = records[room:]
+                rest_size = _value_bytes(rest)
+                self._fetched.appendleft((rest, rest_size))
+                records, size = records[:room], size - rest_size
             self._queued -= len(records)
+            self._queued_bytes -= size
             position = self.position
             if position is not None and records[0].offset < position:
                 records = [record for record in records if record.offset >= position]
             if records:
                 taken += records
                 self.position = records[-1].offset + 1
-        if self._queued < self._max_queued // 2:
+        caught_up = self._queued_bytes < self._max_queued_bytes // 2
+        if caught_up and self._queued < self._max_queued // 2:
             self._resume()
         return taken
 
@@ -130,6 +147,11 @@ class PartitionFlow:
         if self._paused:
             self._paused = False
             self._pause(self.tp, False)
+
+
+def _value_bytes(records: list[Any]) -> int:
+    # aiokafka measured each value when it parsed the record (-1 for none).
+    return sum(record.serialized_value_size for record in records)
 
 
 class Intake:

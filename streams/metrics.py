@@ -78,7 +78,7 @@ class ServiceMetrics:
         self.pauses = Counter(
             "sanitizer_backpressure_pauses",
             "times a raw partition was paused because stream_buffer_maxsize fetched messages "
-            "waited for the delivery loop",
+            "or stream_buffer_max_bytes of them waited for the delivery loop",
             ["partition"],
             registry=r,
         )

@@ -102,6 +102,12 @@ class ServiceSettings(BaseSettings):
     stream_buffer_maxsize: int = Field(
         8192, ge=1, description="fetched raw messages waiting per partition before it is paused"
     )
+    stream_buffer_max_bytes: int = Field(
+        4 * 1024 * 1024,
+        ge=64 * 1024,
+        description="fetched raw bytes (message values) waiting per partition before it is "
+        "paused: bounds memory while draining a backlog of large messages",
+    )
     fetch_bytes_per_partition: int = Field(
         4 * 1024 * 1024,
         ge=1024 * 1024,

@@ -15,10 +15,11 @@ RAW = TP("raw", 0)
 @dataclass(frozen=True)
 class Record:
     offset: int
+    serialized_value_size: int = 10  # as aiokafka's ConsumerRecord: bytes of the value
 
 
-def records(start: int, stop: int) -> list[Record]:
-    return [Record(offset) for offset in range(start, stop)]
+def records(start: int, stop: int, size: int = 10) -> list[Record]:
+    return [Record(offset, size) for offset in range(start, stop)]
 
 
 def test_offsets_fetched_twice_are_taken_once() -> None:
@@ -48,6 +49,25 @@ def test_a_full_flow_pauses_its_partition_until_it_has_caught_up() -> None:
     assert calls == [True]
     asyncio.run(flow.take(1000))
     assert calls == [True, False]
+
+
+def test_a_flow_full_of_bytes_pauses_its_partition_below_the_message_bound() -> None:
+    """Large messages: the byte bound pauses first, and the partition resumes only once less
+    than half of it waits (a take that splits a fetched list counts its bytes exactly)."""
+    calls: list[bool] = []
+    flow = PartitionFlow(RAW, 10_000, lambda tp, pause: calls.append(pause), max_queued_bytes=1000)
+    flow.offer(records(0, 5, size=100))
+    assert calls == []
+    flow.offer(records(5, 10, size=100))  # 1,000 bytes in 10 messages
+    assert calls == [True]
+    assert [r.offset for r in asyncio.run(flow.take(4))] == [0, 1, 2, 3]
+    assert calls == [True]  # 600 bytes still wait: more than half
+    assert [r.offset for r in asyncio.run(flow.take(2))] == [4, 5]
+    assert calls == [True, False]  # 400 bytes
+    flow.offer(records(10, 15, size=100))
+    assert calls == [True, False]  # 900 bytes: below the bound again
+    flow.offer(records(15, 16, size=100))
+    assert calls == [True, False, True]
 
 
 def test_only_assigned_raw_partitions_are_diverted() -> None:
