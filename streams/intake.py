@@ -11,7 +11,7 @@ A flow holds the fetched records of one assigned raw partition until its deliver
 them, and pauses the partition in Faust's consumer when too many wait, by count or by bytes
 (back-pressure: the next fetch leaves it out), until the task has caught up. The byte bound
 keeps a worker that drains a backlog of large messages within its memory: counted in messages
-alone, up to 8,192 flush batches of 18 events queued per partition took a worker draining a
+alone, up to 8,192 flush batches of about 17 events queued per partition took a worker draining a
 million events to 461-497 MB, and 4 MiB per partition to 271-285 MB (docs/benchmarks.md, run 16).
 
 With a linger, a small batch waits up to that long after its first record was fetched for more,
@@ -126,10 +126,12 @@ class PartitionFlow:
             records, size = self._fetched.popleft()
             room = max_messages - len(taken)
             if len(records) > room:
-                rest = records[room:]
-                rest_size = _value_bytes(rest)
-                self._fetched.appendleft((rest, rest_size))
-                records, size = records[:room], size - rest_size
+                # Sum the part taken (at most a batch), not the rest: a large fetch is split
+                # into many batches, and summing what is left each time is quadratic.
+                records, rest = records[:room], records[room:]
+                taken_size = _value_bytes(records)
+                self._fetched.appendleft((rest, size - taken_size))
+                size = taken_size
             self._queued -= len(records)
             self._queued_bytes -= size
             position = self.position
