@@ -3,18 +3,21 @@
 For each message shape of the same events (``single``: one event per message; ``batched``: the
 simulator's collector batches; ``flush``: each user's events of one second as one array, as an
 agent that flushes once a second sends them) the same topic content is produced once, then each
-consumer reads it from offset 0 with a fresh group id until it has written every output:
-events/s, CPU-seconds per million events and peak RSS of the consumer process. The worker drains
-``--drains`` times (a fresh worker and group each time), and its maximum is the median drain: a
-drain lasts a few seconds, and this host's speed changes by up to 2x from one second to the next,
-so one drain is a sample of one phase while the paced run lasts a minute. Then a paced run
-at 50 % of that maximum gives the raw-produce to sanitized-consume latency (see
+consumer reads it from offset 0 with a fresh group id for ``--drain-seconds`` from its first
+output (or until it has written every output, if that comes first): events/s, CPU-seconds per
+million events and peak RSS of the consumer process. The worker drains ``--drains`` times (a
+fresh worker and group each time), and its maximum is the median drain. The backlog is long
+enough that a drain lasts as long as the paced run's measured part: this host's speed changes
+by up to 2x from one second to the next, and a drain of a few seconds (200,000 events, up to
+run 16) sampled one phase of it while the paced run lasts a minute, so half of a maximum taken
+in a fast phase could be a whole core paced (docs/benchmarks.md, runs 16 and 17). Then a paced
+run at 50 % of that maximum gives the raw-produce to sanitized-consume latency (see
 latency_probe.py for how outputs are matched to inputs). Each shape prints one line
 ``ratio worker/passthrough <shape>: X``.
 With ``--scaling``, one worker against two on the 4-partition batched topic. Run:
 
-    .venv/bin/python benchmarks/bench_e2e.py [--events 200000] [--drains 3] [--latency-seconds 15]
-        [--scaling]
+    .venv/bin/python benchmarks/bench_e2e.py [--events 1500000] [--drain-seconds 15] [--drains 3]
+        [--latency-seconds 15] [--scaling]
 
 Numbers are from one run, all systems on the same machine and data; no asserts.
 """
@@ -42,7 +45,9 @@ BENCH_DIR = Path(__file__).resolve().parent
 WARM_UP_SECONDS = 45.0
 
 
-def run_passthrough(bootstrap: str, ds: h.Dataset, workdir: Path) -> h.RunResult:
+def run_passthrough(
+    bootstrap: str, ds: h.Dataset, workdir: Path, window: float | None = None
+) -> h.RunResult:
     sink = f"bench-pass-{uuid.uuid4().hex[:6]}"
     h.create_topics(bootstrap, [sink])
     env = clean_environment(
@@ -71,7 +76,13 @@ def run_passthrough(bootstrap: str, ds: h.Dataset, workdir: Path) -> h.RunResult
     counter = h.OutputCounter(bootstrap, [sink])
     with WorkerProcess(command, env, workdir / f"{sink}.log") as process:
         result = h.measure(
-            process, counter, len(ds.messages), ds.events, "faust passthrough (per event)", ds.name
+            process,
+            counter,
+            len(ds.messages),
+            ds.events,
+            "faust passthrough (per event)",
+            ds.name,
+            window=window,
         )
     counter.close()
     return result
@@ -100,7 +111,9 @@ def _assigned(worker: WorkerProcess) -> bool:
     return bool(partitions) and not health.get("rebalancing")
 
 
-def run_sanitizer(bootstrap: str, ds: h.Dataset, workdir: Path, count: int = 1) -> h.RunResult:
+def run_sanitizer(
+    bootstrap: str, ds: h.Dataset, workdir: Path, count: int = 1, window: float | None = None
+) -> h.RunResult:
     with ExitStack() as stack:
         workers, outputs = start_workers(stack, bootstrap, ds.topic, count, workdir)
         if count > 1:  # measure once every worker holds partitions (after the rebalance)
@@ -117,6 +130,7 @@ def run_sanitizer(bootstrap: str, ds: h.Dataset, workdir: Path, count: int = 1) 
             "sanitizing worker (batched)",
             ds.name,
             watch=workers,
+            window=window,
         )
         counter.close()
     return result
@@ -158,7 +172,18 @@ def run_latency(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=1_500_000,
+        help="of the backlog; enough for --drain-seconds at the worker's fastest here",
+    )
+    parser.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=15.0,
+        help="each consumer's measured window, from its first output (0: the whole backlog)",
+    )
     parser.add_argument("--drains", type=int, default=3, help="worker drains; the median is max")
     parser.add_argument("--latency-seconds", type=float, default=15.0)
     parser.add_argument("--scaling", action="store_true", help="also 1 vs 2 workers")
@@ -175,22 +200,26 @@ def main() -> None:
     print(f"machine: {h.machine()}")
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp, LocalKafka() as kafka:
         workdir, bootstrap = Path(tmp), kafka.bootstrap
+        window = args.drain_seconds or None
+        base = h.simulated(7, args.events)  # the same events in every shape
         for name in args.datasets.split(","):
-            ds = h.build_dataset(name, args.events, 7, workdir)
+            ds = h.build_dataset(name, args.events, 7, workdir, base)
             seconds = h.produce(bootstrap, ds)
             print(
                 f"\n[{name}] {ds.events:,} events in {len(ds.messages):,} messages "
                 f"({ds.sanitized:,} sanitized records, {ds.outputs - ds.sanitized:,} "
                 f"quarantined, {ds.dropped:,} events dropped); produced in {seconds:.1f} s"
             )
-            base = run_passthrough(bootstrap, ds, workdir)
-            print(base.line())
-            drains = [run_sanitizer(bootstrap, ds, workdir) for _ in range(args.drains)]
+            passthrough = run_passthrough(bootstrap, ds, workdir, window)
+            print(passthrough.line())
+            drains = [
+                run_sanitizer(bootstrap, ds, workdir, window=window) for _ in range(args.drains)
+            ]
             for drain in drains:
                 print(drain.line())
             ours = median_drain(drains)
             print(f"max {name} (median of {len(drains)} drains): {ours.events_per_s:,.0f} events/s")
-            ratio = ours.events_per_s / base.events_per_s
+            ratio = ours.events_per_s / passthrough.events_per_s
             target = "target >= 3" if name == "single" else "no target"
             print(f"ratio worker/passthrough {name}: {ratio:.2f}  ({target})")
             peak = max(drain.peak_rss_mb for drain in drains)
@@ -217,7 +246,7 @@ def main() -> None:
                     "  (target p99 <= 250 ms at 50 %)"
                 )
             if args.scaling and name == "batched":
-                two = run_sanitizer(bootstrap, ds, workdir, count=2)
+                two = run_sanitizer(bootstrap, ds, workdir, count=2, window=window)
                 print(two.line())
                 print(f"scaling 2 workers / 1 worker: {two.events_per_s / ours.events_per_s:.2f}")
 

@@ -81,6 +81,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--datasets", default=",".join(h.SHAPES), help="message shapes")
     args = parser.parse_args()
+    h.ensure_paced_producer()  # e2e_harness.produce writes the topics through librdkafka
     print(f"machine: {h.machine()}")
     with tempfile.TemporaryDirectory(prefix="bench-peer-") as tmp, LocalKafka() as kafka:
         workdir, bootstrap = Path(tmp), kafka.bootstrap

@@ -26,7 +26,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from localdev.simulate import limit_events, make_producer  # noqa: E402
+from localdev.simulate import limit_events  # noqa: E402
 from localdev.synthetic.message import Message, event_ms  # noqa: E402
 from localdev.synthetic.pii import Employee, write_directory_csv  # noqa: E402
 from localdev.synthetic.sessions import generate  # noqa: E402
@@ -67,7 +67,7 @@ class RunResult:
             f"{self.system:<32} {self.dataset:<8} {self.workers} worker(s) "
             f"{self.events_per_s:>9,.0f} events/s {self.cpu_s_per_million:>6.1f} CPU-s/M events"
             f" ({self.events_per_s * self.cpu_s_per_million / 1e6 / self.workers:.0%} of a core"
-            f" per process), peak RSS {self.peak_rss_mb:,.0f} MB"
+            f" per process), peak RSS {self.peak_rss_mb:,.0f} MB, over {self.seconds:.1f} s"
         )
 
 
@@ -163,12 +163,20 @@ def write_directory(seed: int, path: Path) -> None:
     write_directory_csv(list(people.values()), path)
 
 
-def build_dataset(name: str, events: int, seed: int, workdir: Path) -> Dataset:
-    """``name`` is the message shape (one of SHAPES)."""
+def simulated(seed: int, events: int) -> list[Message]:
+    """``events`` events of the simulator's 50 users, as its collectors batch them."""
     _, stream = generate(seed, users=50)
+    return list(limit_events(stream, events))
+
+
+def build_dataset(
+    name: str, events: int, seed: int, workdir: Path, base: list[Message] | None = None
+) -> Dataset:
+    """``name`` is the message shape (one of SHAPES); ``base``, if given, is
+    ``simulated(seed, events)`` already made (a million events take the simulator ~25 s)."""
     directory = workdir / "directory.csv"
     write_directory(seed, directory)
-    messages = reshape(list(limit_events(stream, events)), name)
+    messages = reshape(base if base is not None else simulated(seed, events), name)
     return dataset_of(name, messages, directory)
 
 
@@ -200,14 +208,37 @@ def create_topics(bootstrap: str, names: list[str], partitions: int = PARTITIONS
 
 
 def produce(bootstrap: str, dataset: Dataset) -> float:
-    """Write the data set to its topic as fast as the producer goes; returns seconds."""
+    """Write the data set to its topic as fast as the producer goes; returns seconds.
+
+    Through librdkafka (the ``bench`` extra's confluent-kafka, see ``ensure_paced_producer``):
+    kafka-python's ~150 µs per message made a backlog of a million single events take minutes.
+    The topic's layout is the one ``sanitizer simulate`` gives (``make_producer``: 20 ms linger,
+    256 KiB batches), and keys go to partitions by Java's murmur2, as with kafka-python.
+    """
+    from confluent_kafka import Producer
+
     create_topics(bootstrap, [dataset.topic])
-    producer = make_producer(bootstrap)
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "linger.ms": 20,
+            "batch.size": 256 * 1024,
+            "acks": 1,
+            "partitioner": "murmur2_random",
+            "message.max.bytes": 4 * 1024 * 1024,
+        }
+    )
     started = time.perf_counter()
     for message in dataset.messages:
-        producer.send(dataset.topic, key=message.key.encode(), value=message.value())
-    producer.flush()
-    producer.close()
+        while True:
+            try:
+                producer.produce(dataset.topic, key=message.key.encode(), value=message.value())
+                break
+            except BufferError:  # librdkafka's queue is full: let deliveries drain it
+                producer.poll(0.05)
+        producer.poll(0)
+    if producer.flush(120) > 0:
+        raise RuntimeError(f"{dataset.topic}: not every message was delivered in 120 s")
     return time.perf_counter() - started
 
 
@@ -240,8 +271,11 @@ def measure(
     dataset: str,
     timeout: float = 600.0,
     watch: list[WorkerProcess] | None = None,
+    window: float | None = None,
 ) -> RunResult:
-    """Wait for the first output, then for all of them; rate and CPU over that window."""
+    """Wait for the first output, then for all of them, or for ``window`` seconds after the
+    first if that comes sooner; rate and CPU over that window (the events it stands for are
+    the input's events times the share of the expected outputs written within it)."""
     processes = watch or [process]
     deadline = time.monotonic() + timeout
     first = last = None
@@ -250,7 +284,7 @@ def measure(
         now = time.monotonic()
         if done > 0 and first is None:
             first = (now, done, sum(p.cpu_seconds() for p in processes))
-        if done >= expected:
+        if done >= expected or (window is not None and first and now - first[0] >= window):
             last = (now, done, sum(p.cpu_seconds() for p in processes))
             break
         if not all(p.running() for p in processes):
