@@ -10,8 +10,11 @@ returns.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import logging
+import os
 from typing import Any
 
 from streams.log_repeats import collapse_repeats
@@ -26,6 +29,7 @@ def run_worker(settings: ServiceSettings, pipeline: Pipeline) -> None:
     # mode) shares this CLI and should not pay for them.
     import mode.loop
 
+    limit_malloc_arenas()  # before Faust's threads start
     wait_for_broker(settings)
 
     mode.loop.use("uvloop")  # before any event loop of Faust's exists
@@ -57,6 +61,32 @@ def freeze_startup_objects() -> None:
     (docs/benchmarks.md, run 12). Garbage of the start-up is collected first, not frozen."""
     gc.collect()
     gc.freeze()
+
+
+# glibc's mallopt parameter for the most malloc arenas (malloc.h: M_ARENA_MAX).
+M_ARENA_MAX = -8
+WORKER_MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = WORKER_MALLOC_ARENAS) -> bool:
+    """Let glibc's malloc keep at most ``arenas`` arenas in this process, unless the operator set
+    ``MALLOC_ARENA_MAX``; returns whether the limit was set (not glibc, or set by the operator).
+
+    glibc gives each new thread that allocates an arena of its own, up to 8 per core. The worker
+    allocates large buffers (fetched record values, the batches it decodes) in Faust's consumer
+    thread as well as in its event loop's, and each arena keeps pages of what it freed: draining a
+    backlog of flush batches peaked at 269-296 MB with the default and 247-251 MB with two arenas,
+    at the same rate (docs/benchmarks.md, run 17). Two: the worker's two busy threads each keep
+    one, so they do not contend for a lock either.
+    """
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    name = ctypes.util.find_library("c")
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS): nothing to limit
+        return False
+    return bool(mallopt(M_ARENA_MAX, arenas))
 
 
 def worker_class(settings: ServiceSettings) -> type[Any]:
