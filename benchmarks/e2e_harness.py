@@ -6,6 +6,9 @@ the sum of the output topics' end offsets, polled every 0.1 s, against the exact
 outputs the input must give (computed in-process with the same policy and key). The rate is
 taken from the first output to the last, so process start-up and the group join are excluded;
 CPU is the process's utime+stime over the same window, from /proc.
+
+Size: the data sets, the producing and the measuring that bench_e2e, bench_peer and the
+profiling scripts share, in one place so that every benchmark measures the same way.
 """
 
 from __future__ import annotations
