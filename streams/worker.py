@@ -75,7 +75,7 @@ def limit_malloc_arenas(arenas: int = WORKER_MALLOC_ARENAS) -> bool:
     glibc gives each new thread that allocates an arena of its own, up to 8 per core. The worker
     allocates large buffers (fetched record values, the batches it decodes) in Faust's consumer
     thread as well as in its event loop's, and each arena keeps pages of what it freed: draining a
-    backlog of flush batches peaked at 269-296 MB with the default and 247-251 MB with two arenas,
+    backlog of flush batches peaked at 269-296 MB with the default and 247-262 MB with two arenas,
     at the same rate (docs/benchmarks.md, run 17). Two: the worker's two busy threads each keep
     one, so they do not contend for a lock either.
     """
