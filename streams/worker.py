@@ -11,7 +11,6 @@ returns.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import logging
 import os
@@ -81,10 +80,9 @@ def limit_malloc_arenas(arenas: int = WORKER_MALLOC_ARENAS) -> bool:
     """
     if "MALLOC_ARENA_MAX" in os.environ:
         return False
-    name = ctypes.util.find_library("c")
-    try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS): nothing to limit
+    try:  # the process's own symbols, libc's among them (find_library would run ldconfig)
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # no mallopt (macOS): nothing to limit
         return False
     return bool(mallopt(M_ARENA_MAX, arenas))
 
