@@ -218,30 +218,17 @@ def produce(bootstrap: str, dataset: Dataset) -> float:
     The topic's layout is the one ``sanitizer simulate`` gives (``make_producer``: 20 ms linger,
     256 KiB batches), and keys go to partitions by Java's murmur2, as with kafka-python.
     """
-    from confluent_kafka import Producer
+    from latency_probe import PacedProducer
 
     create_topics(bootstrap, [dataset.topic])
-    producer = Producer(
-        {
-            "bootstrap.servers": bootstrap,
-            "linger.ms": 20,
-            "batch.size": 256 * 1024,
-            "acks": 1,
-            "partitioner": "murmur2_random",
-            "message.max.bytes": 4 * 1024 * 1024,
-        }
+    producer = PacedProducer(
+        bootstrap, {"linger.ms": 20, "partitioner": "murmur2_random", "message.max.bytes": 4 << 20}
     )
     started = time.perf_counter()
     for message in dataset.messages:
-        while True:
-            try:
-                producer.produce(dataset.topic, key=message.key.encode(), value=message.value())
-                break
-            except BufferError:  # librdkafka's queue is full: let deliveries drain it
-                producer.poll(0.05)
-        producer.poll(0)
-    if producer.flush(120) > 0:
-        raise RuntimeError(f"{dataset.topic}: not every message was delivered in 120 s")
+        producer.send(dataset.topic, key=message.key.encode(), value=message.value())
+    if producer.flush() > 0:
+        raise RuntimeError(f"{dataset.topic}: not every message was delivered in 60 s")
     return time.perf_counter() - started
 
 

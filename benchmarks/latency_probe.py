@@ -85,15 +85,15 @@ class PacedProducer:
     worker's rate on two cores, and took the worker's CPU). ``send`` and ``flush`` as
     kafka-python's."""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: str, config: dict[str, str | int] | None = None) -> None:
         from confluent_kafka import Producer
 
         # Lingering 5 ms batches the load as a fleet of collectors would and spares the broker
         # (which shares the two cores) a request per few messages; the 5 ms count in every
-        # latency, since send times are taken before the record is handed over.
-        self._producer = Producer(
-            {"bootstrap.servers": bootstrap, "linger.ms": 5, "acks": 1, "batch.size": 262144}
-        )
+        # latency, since send times are taken before the record is handed over. ``config``
+        # overrides librdkafka settings (e2e_harness.produce writes whole backlogs with it).
+        settings: dict[str, str | int] = {"linger.ms": 5, "acks": 1, "batch.size": 262144}
+        self._producer = Producer({"bootstrap.servers": bootstrap, **settings, **(config or {})})
         self._unpolled = 0
 
     def send(self, topic: str, *, key: bytes, value: bytes) -> None:
@@ -108,8 +108,9 @@ class PacedProducer:
             self._unpolled = 0
             self._producer.poll(0)
 
-    def flush(self) -> None:
-        self._producer.flush(60)
+    def flush(self) -> int:
+        """Wait up to 60 s for every delivery; returns how many messages are still undelivered."""
+        return int(self._producer.flush(60))
 
     def close(self) -> None:
         self.flush()
